@@ -1,0 +1,73 @@
+/* gp.h -- Gaussian-process regression: fit, log marginal likelihood with its analytic
+ * gradient, hyperparameter optimization, prediction, and O(n²) updates.
+ *
+ * Rasmussen & Williams, "Gaussian Processes for Machine Learning" (2006), Algorithm 2.1 and
+ * eq. 5.9: with K = k(X, X) + diag(noise) = L Lᵀ and α = K⁻¹ y,
+ *   log p(y | X, θ) = -½ yᵀα - Σ log L_ii - (n/2) log 2π          (summed over outputs)
+ *   ∂/∂θ_p = ½ tr((ααᵀ - K⁻¹) ∂K/∂θ_p)
+ * K⁻¹ comes from dpotri on the Cholesky factor; the kernel folds its derivatives into the trace
+ * pair by pair, so memory is O(n²) whatever the number of hyperparameters.
+ *
+ * Storage: row-major.  L is the lower Cholesky factor in an n x n buffer (upper part unused).
+ * y and α are n x n_out.  Outputs are on the normalized scale; de-normalization is the caller's
+ * (the model view below carries y_mean/y_std for prediction).
+ */
+#ifndef AS_GP_H
+#define AS_GP_H
+
+#include <stddef.h>
+
+#include "as_common.h"
+#include "kernels.h"
+
+/* A fitted GP, as views of caller-owned arrays (the Python estimator owns them). */
+typedef struct {
+    const as_kernel *kernel;
+    size_t n, d, n_out;
+    const double *X;      /* n x d training inputs                        */
+    const double *L;      /* n x n lower Cholesky factor of K + diag(noise) */
+    const double *alpha;  /* n x n_out, K⁻¹ y on the normalized scale       */
+    const double *y_mean; /* n_out: prediction = y_mean + y_std * f         */
+    const double *y_std;  /* n_out                                          */
+} as_gp_model;
+
+/* Cholesky of K + diag(noise) with jitter: tries jitter 0, then 1e-10, 1e-9, ... up to
+ * max_jitter times the mean diagonal; *jitter_out is the jitter that succeeded (absolute).
+ * K is overwritten by L.  Returns AS_ELINALG if all attempts fail. */
+int as_gp_cholesky(double *K, size_t n, const double *noise, double max_jitter_rel,
+                   double *jitter_out, as_error *err);
+
+/* Doubles of workspace for fit / lml at size n (and optimization: includes the qn workspace). */
+size_t as_gp_workspace_size(const as_kernel *k, size_t n, size_t n_out);
+
+/* Fit at fixed hyperparameters: L, alpha, the log marginal likelihood and the jitter used. */
+int as_gp_fit(const as_kernel *k, const double *X, size_t n, const double *y, size_t n_out,
+              const double *noise, double max_jitter_rel, double *L, double *alpha,
+              double *lml, double *jitter, double *work, size_t lwork, as_error *err);
+
+/* Log marginal likelihood and (if grad != NULL) its gradient w.r.t. the log of the free
+ * parameters (free[p] != 0; free == NULL: all).  No jitter: a non-PD K returns AS_ELINALG
+ * (the optimizer treats it as an infinitely bad point). */
+int as_gp_lml(const as_kernel *k, const double *X, size_t n, const double *y, size_t n_out,
+              const double *noise, const unsigned char *free, double *lml, double *grad,
+              double *work, size_t lwork, as_error *err);
+
+/* Predictive mean (m x n_out), std (m, may be NULL) and covariance (m x m, may be NULL) at Xs,
+ * de-normalized with y_mean/y_std (std and cov are those of output 0 scaled by y_std[c]...
+ * for multi-output, std is m x n_out and cov m x m x n_out as in scikit-learn). */
+size_t as_gp_predict_workspace_size(const as_gp_model *gp, size_t m, int want_cov);
+int as_gp_predict(const as_gp_model *gp, const double *Xs, size_t m, double *mean, double *std,
+                  double *cov, double *work, size_t lwork, as_error *err);
+
+/* One point x (single output 0): mean, std and their gradients w.r.t. x (d each), on the
+ * de-normalized scale.  work: at least 3 * n + n * d doubles. */
+int as_gp_predict_grad(const as_gp_model *gp, const double *x, double *mean, double *std,
+                       double *dmean, double *dstd, double *work, as_error *err);
+
+/* Append one training point at fixed hyperparameters in O(n²): given L (n x n, stored with
+ * leading dimension ld >= n+1), the kernel column k(X, x_new) (n) and k(x_new, x_new) + noise,
+ * writes row n of L.  Returns AS_ELINALG if the new pivot is not positive. */
+int as_gp_cholesky_append(double *L, size_t n, size_t ld, const double *kcol, double kself,
+                          as_error *err);
+
+#endif /* AS_GP_H */
