@@ -19,6 +19,7 @@
 
 #include "as_common.h"
 #include "kernels.h"
+#include "qn.h"
 
 /* A fitted GP, as views of caller-owned arrays (the Python estimator owns them). */
 typedef struct {
@@ -31,36 +32,49 @@ typedef struct {
     const double *y_std;  /* n_out                                          */
 } as_gp_model;
 
-/* Cholesky of K + diag(noise) with jitter: tries jitter 0, then 1e-10, 1e-9, ... up to
- * max_jitter times the mean diagonal; *jitter_out is the jitter that succeeded (absolute).
- * K is overwritten by L.  Returns AS_ELINALG if all attempts fail. */
-int as_gp_cholesky(double *K, size_t n, const double *noise, double max_jitter_rel,
-                   double *jitter_out, as_error *err);
-
-/* Doubles of workspace for fit / lml at size n (and optimization: includes the qn workspace). */
+/* Doubles of workspace for as_gp_lml (K, α, kernel scratch) and for as_gp_fit (which builds K
+ * directly in its output L, so needs no n x n scratch). */
 size_t as_gp_workspace_size(const as_kernel *k, size_t n, size_t n_out);
+size_t as_gp_fit_workspace_size(const as_kernel *k, size_t n, size_t n_out);
 
-/* Fit at fixed hyperparameters: L, alpha, the log marginal likelihood and the jitter used. */
+/* Fit at fixed hyperparameters: L, alpha, the log marginal likelihood and the jitter used.
+ * When K + diag(noise) is not positive definite, jitter is added to the diagonal in growing
+ * steps (1e-10, 1e-9, ... times the mean diagonal, up to max_jitter_rel times it); *jitter is
+ * the absolute amount that succeeded (0 if none was needed).  AS_ELINALG if all steps fail. */
 int as_gp_fit(const as_kernel *k, const double *X, size_t n, const double *y, size_t n_out,
               const double *noise, double max_jitter_rel, double *L, double *alpha,
               double *lml, double *jitter, double *work, size_t lwork, as_error *err);
 
 /* Log marginal likelihood and (if grad != NULL) its gradient w.r.t. the log of the free
- * parameters (free[p] != 0; free == NULL: all).  No jitter: a non-PD K returns AS_ELINALG
+ * parameters (is_free[p] != 0; is_free == NULL: all).  No jitter: a non-PD K returns AS_ELINALG
  * (the optimizer treats it as an infinitely bad point). */
 int as_gp_lml(const as_kernel *k, const double *X, size_t n, const double *y, size_t n_out,
-              const double *noise, const unsigned char *free, double *lml, double *grad,
+              const double *noise, const unsigned char *is_free, double *lml, double *grad,
               double *work, size_t lwork, as_error *err);
 
-/* Predictive mean (m x n_out), std (m, may be NULL) and covariance (m x m, may be NULL) at Xs,
- * de-normalized with y_mean/y_std (std and cov are those of output 0 scaled by y_std[c]...
- * for multi-output, std is m x n_out and cov m x m x n_out as in scikit-learn). */
+/* Maximize the log marginal likelihood over the log of the free parameters, within
+ * [log_lower, log_upper] (n_free each), from n_starts start points thetas (n_starts x n_free;
+ * on return each row holds the optimum reached from it and lmls[s] its value, -inf if the
+ * start was not finite).  Starts run in up to n_threads threads (one BLAS thread each), start s
+ * always on the same data, so results do not depend on n_threads.  *n_evals: total objective
+ * evaluations.  Workspaces are allocated once per thread and reused by every evaluation. */
+int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *y, size_t n_out,
+                   const double *noise, const unsigned char *is_free, const double *log_lower,
+                   const double *log_upper, size_t n_starts, double *thetas, double *lmls,
+                   long *n_evals, const as_qn_options *opt, int n_threads,
+                   const as_interrupt *intr, as_error *err);
+
+/* Predictive mean (m x n_out), standard deviation (m x n_out, may be NULL) and covariance
+ * (m x m x n_out, may be NULL) at Xs, de-normalized with y_mean/y_std as scikit-learn does:
+ * the latent variance is shared by the outputs and scaled by y_std[c]^2 for output c.
+ * One triangular solve V = L⁻¹ k(X, Xs) serves both std and cov. */
 size_t as_gp_predict_workspace_size(const as_gp_model *gp, size_t m, int want_cov);
 int as_gp_predict(const as_gp_model *gp, const double *Xs, size_t m, double *mean, double *std,
                   double *cov, double *work, size_t lwork, as_error *err);
 
 /* One point x (single output 0): mean, std and their gradients w.r.t. x (d each), on the
- * de-normalized scale.  work: at least 3 * n + n * d doubles. */
+ * de-normalized scale.  work: as_gp_predict_grad_workspace_size doubles. */
+size_t as_gp_predict_grad_workspace_size(const as_gp_model *gp);
 int as_gp_predict_grad(const as_gp_model *gp, const double *x, double *mean, double *std,
                        double *dmean, double *dstd, double *work, as_error *err);
 
@@ -69,5 +83,9 @@ int as_gp_predict_grad(const as_gp_model *gp, const double *x, double *mean, dou
  * writes row n of L.  Returns AS_ELINALG if the new pivot is not positive. */
 int as_gp_cholesky_append(double *L, size_t n, size_t ld, const double *kcol, double kself,
                           as_error *err);
+
+/* Solve (L Lᵀ) Z = B in place for B (n x nrhs, row-major) with the factor of as_gp_fit. */
+int as_gp_cho_solve(const double *L, size_t n, double *B, size_t nrhs, double *work,
+                    as_error *err);
 
 #endif /* AS_GP_H */

@@ -11,7 +11,7 @@
  *   RBF       k = exp(-r^2 / 2)                         params l (1 or d)
  *   MATERN    nu = 0.5: exp(-r); 1.5: (1 + √3 r) e^{-√3 r}; 2.5: (1 + √5 r + 5r²/3) e^{-√5 r}
  *             (Rasmussen & Williams 2006, eq. 4.14-4.17)         params l (1 or d)
- *   RQ        k = (1 + d² / (2 a l²))^{-a}              params [l, a]
+ *   RQ        k = (1 + d² / (2 a l²))^{-a}              params [a, l]  (scikit-learn's order)
  *   EXPSINE   k = exp(-2 sin²(π d / p) / l²)            params [l, p]     (d = |x - y|)
  *   DOT       k = s0² + x·y                             params [s0]
  */
@@ -58,6 +58,12 @@ size_t as_kernel_workspace_size(const as_kernel *k, size_t n, size_t m);
  * training matrix, where WHITE contributes its diagonal.  work: as_kernel_workspace_size. */
 int as_kernel_matrix(const as_kernel *k, const double *X, size_t n, const double *Y, size_t m,
                      double *K, double *work, size_t lwork, as_error *err);
+
+/* As as_kernel_matrix; with Y == NULL and lower != 0 only the lower triangle (with the diagonal)
+ * is written -- half the work, and all that a Cholesky factorization reads. */
+int as_kernel_matrix_part(const as_kernel *k, const double *X, size_t n, const double *Y,
+                          size_t m, int lower, double *K, double *work, size_t lwork,
+                          as_error *err);
 
 /* diag[i] = k(X_i, X_i) (with WHITE, as for the training matrix). */
 int as_kernel_diag(const as_kernel *k, const double *X, size_t n, double *diag, as_error *err);

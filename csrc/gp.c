@@ -1,0 +1,505 @@
+/* gp.c -- Gaussian-process regression (see gp.h for the formulas and storage conventions).
+ *
+ * LAPACK is column-major and our buffers are row-major: a row-major lower-triangular L is the
+ * column-major upper-triangular U = Lᵀ of the same memory, so every call below uses uplo = 'U'
+ * and the transposition noted beside it.
+ */
+#include "gp.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blas.h"
+#include "memory.h"
+
+#define LOG_2PI 1.8378770664093454836
+
+/* ------------------------------------------------------------------ shared pieces */
+
+static size_t kernel_ws(const as_kernel *k, size_t n)
+{
+    return as_kernel_workspace_size(k, n, n);
+}
+
+size_t as_gp_workspace_size(const as_kernel *k, size_t n, size_t n_out)
+{
+    /* K/L/K⁻¹ (n²) | α column-major (n n_out) | kernel scratch | gradient of all params */
+    return n * n + n * n_out + kernel_ws(k, n) + k->n_params + 1;
+}
+
+/* K + diag(noise) + jitter into the lower triangle of buf. */
+static int build_K(const as_kernel *k, const double *X, size_t n, const double *noise,
+                   double jitter, double *buf, double *kwork, size_t lkwork, as_error *err)
+{
+    int st = as_kernel_matrix_part(k, X, n, NULL, n, 1, buf, kwork, lkwork, err);
+    if (st != AS_OK) return st;
+    for (size_t i = 0; i < n; ++i) buf[i * n + i] += (noise ? noise[i] : 0.0) + jitter;
+    return AS_OK;
+}
+
+/* Cholesky in place (row-major lower = column-major upper).  Returns LAPACK's info. */
+static as_blas_int cholesky_inplace(double *buf, size_t n)
+{
+    as_blas_int nn = (as_blas_int)n, info = 0;
+    BLAS_FUNC(dpotrf)("U", &nn, buf, &nn, &info);
+    return info;
+}
+
+/* α = K⁻¹ y for y row-major n x n_out, using the factor in L; ycm is n*n_out scratch. */
+static void solve_alpha(const double *L, size_t n, const double *y, size_t n_out, double *alpha,
+                        double *ycm)
+{
+    as_blas_int nn = (as_blas_int)n, nrhs = (as_blas_int)n_out, info = 0;
+    if (n_out == 1) {
+        memcpy(alpha, y, n * sizeof(double));
+        BLAS_FUNC(dpotrs)("U", &nn, &nrhs, L, &nn, alpha, &nn, &info);
+        return;
+    }
+    for (size_t i = 0; i < n; ++i)
+        for (size_t c = 0; c < n_out; ++c) ycm[c * n + i] = y[i * n_out + c];
+    BLAS_FUNC(dpotrs)("U", &nn, &nrhs, L, &nn, ycm, &nn, &info);
+    for (size_t i = 0; i < n; ++i)
+        for (size_t c = 0; c < n_out; ++c) alpha[i * n_out + c] = ycm[c * n + i];
+}
+
+static double lml_value(const double *L, size_t n, const double *y, const double *alpha,
+                        size_t n_out)
+{
+    double fit = 0.0, logdet = 0.0;
+    for (size_t i = 0; i < n * n_out; ++i) fit += y[i] * alpha[i];
+    for (size_t i = 0; i < n; ++i) logdet += log(L[i * n + i]);
+    return -0.5 * fit - (double)n_out * logdet - 0.5 * (double)(n * n_out) * LOG_2PI;
+}
+
+/* ------------------------------------------------------------------ fit and lml */
+
+size_t as_gp_fit_workspace_size(const as_kernel *k, size_t n, size_t n_out)
+{
+    return n * n_out + kernel_ws(k, n) + 1; /* K is built directly in the output L */
+}
+
+int as_gp_fit(const as_kernel *k, const double *X, size_t n, const double *y, size_t n_out,
+              const double *noise, double max_jitter_rel, double *L, double *alpha,
+              double *lml, double *jitter, double *work, size_t lwork, as_error *err)
+{
+    if (n == 0) return as_error_set(err, AS_EINVAL, "X has 0 samples; at least 1 is required");
+    if (lwork < as_gp_fit_workspace_size(k, n, n_out))
+        return as_error_set(err, AS_EINVAL, "GP workspace too small");
+    double *ycm = work, *kwork = ycm + n * n_out;
+    size_t lkwork = kernel_ws(k, n);
+    int prev = as_blas_threads_for((long)n, 0);
+    double jit = 0.0, scale = 0.0;
+    int st = AS_OK;
+    for (int attempt = 0;; ++attempt) {
+        st = build_K(k, X, n, noise, jit, L, kwork, lkwork, err);
+        if (st != AS_OK) break;
+        if (attempt == 0) {
+            for (size_t i = 0; i < n; ++i) scale += L[i * n + i];
+            scale = scale > 0.0 ? scale / (double)n : 1.0;
+        }
+        as_blas_int info = cholesky_inplace(L, n);
+        if (info == 0) break;
+        if (info < 0) {
+            st = as_error_set(err, AS_EINVAL, "dpotrf rejected argument %d", -(int)info);
+            break;
+        }
+        double next = jit == 0.0 ? 1e-10 * scale : jit * 10.0;
+        if (!(next <= max_jitter_rel * scale) || !isfinite(next)) {
+            st = as_error_set(err, AS_ELINALG,
+                              "the kernel matrix K + alpha*I is not positive definite (leading "
+                              "minor %d), even with jitter up to %.3g; increase the GP's `alpha` "
+                              "(noise level), add a WhiteKernel, or remove duplicate inputs",
+                              (int)info, jit);
+            break;
+        }
+        jit = next;
+    }
+    if (st == AS_OK) {
+        /* clear the strictly upper part so L is a clean lower-triangular matrix */
+        for (size_t i = 0; i < n; ++i)
+            for (size_t j = i + 1; j < n; ++j) L[i * n + j] = 0.0;
+        solve_alpha(L, n, y, n_out, alpha, ycm);
+        *lml = lml_value(L, n, y, alpha, n_out);
+        *jitter = jit;
+    }
+    as_blas_set_threads(prev);
+    return st;
+}
+
+int as_gp_lml(const as_kernel *k, const double *X, size_t n, const double *y, size_t n_out,
+              const double *noise, const unsigned char *is_free, double *lml, double *grad,
+              double *work, size_t lwork, as_error *err)
+{
+    if (n == 0) return as_error_set(err, AS_EINVAL, "X has 0 samples; at least 1 is required");
+    if (lwork < as_gp_workspace_size(k, n, n_out))
+        return as_error_set(err, AS_EINVAL, "GP workspace too small");
+    double *K = work, *alpha = work + n * n, *kwork = alpha + n * n_out;
+    double *gall = kwork + kernel_ws(k, n);
+    int st = build_K(k, X, n, noise, 0.0, K, kwork, kernel_ws(k, n), err);
+    if (st != AS_OK) return st;
+    as_blas_int info = cholesky_inplace(K, n);
+    if (info != 0)
+        return as_error_set(err, AS_ELINALG, "kernel matrix not positive definite (minor %d)",
+                            (int)info);
+    /* α row-major, using ycm-free path: kwork is free again after the matrix was built */
+    solve_alpha(K, n, y, n_out, alpha, kwork);
+    double value = lml_value(K, n, y, alpha, n_out);
+    if (!isfinite(value))
+        return as_error_set(err, AS_ELINALG, "log marginal likelihood is not finite");
+    *lml = value;
+    if (grad == NULL) return AS_OK;
+    as_blas_int nn = (as_blas_int)n;
+    BLAS_FUNC(dpotri)("U", &nn, K, &nn, &info); /* K⁻¹ in the row-major lower triangle */
+    if (info != 0)
+        return as_error_set(err, AS_ELINALG, "kernel matrix is singular (dpotri info %d)",
+                            (int)info);
+    /* W = ½ (Σ_c α_c α_cᵀ − n_out K⁻¹), lower triangle, in place */
+    const double half_nout = 0.5 * (double)n_out;
+    for (size_t i = 0; i < n; ++i) {
+        const double *ai = alpha + i * n_out;
+        for (size_t j = 0; j <= i; ++j) {
+            const double *aj = alpha + j * n_out;
+            double s = 0.0;
+            for (size_t c = 0; c < n_out; ++c) s += ai[c] * aj[c];
+            K[i * n + j] = 0.5 * s - half_nout * K[i * n + j];
+        }
+    }
+    st = as_kernel_gradient_fold(k, X, n, K, gall, err);
+    if (st != AS_OK) return st;
+    size_t q = 0;
+    for (size_t p = 0; p < k->n_params; ++p)
+        if (is_free == NULL || is_free[p]) grad[q++] = gall[p];
+    return AS_OK;
+}
+
+/* ------------------------------------------------------------------ hyperparameter optimization */
+
+typedef struct {
+    /* problem (shared, read-only) */
+    const as_kernel *base;
+    const double *X, *y, *noise;
+    size_t n, n_out, n_free;
+    const unsigned char *free;
+    const size_t *free_idx;
+    const double *lower, *upper;
+    const as_qn_options *opt;
+    double *thetas, *lmls;
+    size_t n_starts;
+    atomic_int *stop;
+    /* per worker */
+    int worker, n_workers;
+    const as_interrupt *intr; /* only the calling thread polls */
+    double *params;
+    as_kernel k;
+    double *work, *qnwork, *grad;
+    size_t lwork, lqnwork;
+    long n_evals;
+    int status;
+    as_error err;
+} opt_worker;
+
+static int gp_objective(void *ctx, const double *theta, double *f, double *g)
+{
+    opt_worker *w = (opt_worker *)ctx;
+    if (atomic_load(w->stop)) return AS_EINTR;
+    if (as_interrupted(w->intr)) {
+        atomic_store(w->stop, 1);
+        return AS_EINTR;
+    }
+    for (size_t q = 0; q < w->n_free; ++q) w->params[w->free_idx[q]] = exp(theta[q]);
+    double lml;
+    ++w->n_evals;
+    int st = as_gp_lml(&w->k, w->X, w->n, w->y, w->n_out, w->noise, w->free, &lml, w->grad,
+                       w->work, w->lwork, NULL);
+    if (st != AS_OK) return st; /* not PD: an infinitely bad point for the quasi-Newton */
+    *f = -lml;
+    for (size_t q = 0; q < w->n_free; ++q) g[q] = -w->grad[q];
+    return AS_OK;
+}
+
+static void *opt_run(void *arg)
+{
+    opt_worker *w = (opt_worker *)arg;
+    for (size_t s = (size_t)w->worker; s < w->n_starts; s += (size_t)w->n_workers) {
+        if (atomic_load(w->stop)) break;
+        double *theta = w->thetas + s * w->n_free;
+        as_qn_result res;
+        int st = as_qn_minimize(gp_objective, w, w->n_free, theta, w->lower, w->upper, w->opt,
+                                w->qnwork, w->lqnwork, &res, &w->err);
+        if (st == AS_EINTR) {
+            w->status = AS_EINTR;
+            w->lmls[s] = isfinite(res.f) ? -res.f : -INFINITY;
+            break;
+        }
+        if (st != AS_OK) {
+            w->status = st;
+            break;
+        }
+        w->lmls[s] = (res.reason == AS_QN_NO_FINITE_START || !isfinite(res.f)) ? -INFINITY : -res.f;
+    }
+    return NULL;
+}
+
+int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *y, size_t n_out,
+                   const double *noise, const unsigned char *is_free, const double *log_lower,
+                   const double *log_upper, size_t n_starts, double *thetas, double *lmls,
+                   long *n_evals, const as_qn_options *opt, int n_threads,
+                   const as_interrupt *intr, as_error *err)
+{
+    if (n == 0) return as_error_set(err, AS_EINVAL, "X has 0 samples; at least 1 is required");
+    size_t P = k->n_params, n_free = 0;
+    for (size_t p = 0; p < P; ++p) n_free += (is_free == NULL || is_free[p]) ? 1 : 0;
+    *n_evals = 0;
+    for (size_t s = 0; s < n_starts; ++s) lmls[s] = -INFINITY;
+    if (n_free == 0 || n_starts == 0) return AS_OK;
+    as_qn_options defaults;
+    if (opt == NULL) {
+        as_qn_default_options(&defaults);
+        opt = &defaults;
+    }
+    long procs = sysconf(_SC_NPROCESSORS_ONLN);
+    if (procs < 1) procs = 1;
+    if (n_threads <= 0) n_threads = (n < 1000) ? (int)procs : 1;
+    if ((size_t)n_threads > n_starts) n_threads = (int)n_starts;
+    if (n_threads < 1) n_threads = 1;
+
+    size_t lwork = as_gp_workspace_size(k, n, n_out);
+    size_t lqn = as_qn_workspace_size(n_free, opt->m);
+    size_t per_worker = P + lwork + lqn + n_free;
+    opt_worker *workers = (opt_worker *)calloc((size_t)n_threads, sizeof(opt_worker));
+    size_t *free_idx = (size_t *)malloc(n_free * sizeof(size_t));
+    double *mem = as_alloc_doubles(per_worker * (size_t)n_threads);
+    pthread_t *tids = (pthread_t *)calloc((size_t)n_threads, sizeof(pthread_t));
+    atomic_int stop;
+    atomic_init(&stop, 0);
+    int status = AS_OK;
+    if (!workers || !free_idx || !mem || !tids) {
+        status = as_error_set(err, AS_ENOMEM, "out of memory for GP optimization workspaces "
+                              "(%zu doubles per thread)", per_worker);
+        goto done;
+    }
+    for (size_t p = 0, q = 0; p < P; ++p)
+        if (is_free == NULL || is_free[p]) free_idx[q++] = p;
+    int prev_blas = (n_threads > 1) ? OPENBLAS_FUNC(openblas_get_num_threads)()
+                                    : as_blas_threads_for((long)n, 0);
+    if (n_threads > 1) as_blas_set_threads(1);
+    for (int t = 0; t < n_threads; ++t) {
+        opt_worker *w = &workers[t];
+        double *base = mem + per_worker * (size_t)t;
+        w->base = k;
+        w->X = X;
+        w->y = y;
+        w->noise = noise;
+        w->n = n;
+        w->n_out = n_out;
+        w->n_free = n_free;
+        w->free = is_free;
+        w->free_idx = free_idx;
+        w->lower = log_lower;
+        w->upper = log_upper;
+        w->opt = opt;
+        w->thetas = thetas;
+        w->lmls = lmls;
+        w->n_starts = n_starts;
+        w->stop = &stop;
+        w->worker = t;
+        w->n_workers = n_threads;
+        w->intr = (t == 0) ? intr : NULL;
+        w->params = base;
+        memcpy(w->params, k->params, P * sizeof(double));
+        w->k = *k;
+        w->k.params = w->params;
+        w->work = base + P;
+        w->lwork = lwork;
+        w->qnwork = w->work + lwork;
+        w->lqnwork = lqn;
+        w->grad = w->qnwork + lqn;
+        as_error_clear(&w->err);
+    }
+    int started = 1;
+    for (int t = 1; t < n_threads; ++t) {
+        if (pthread_create(&tids[t], NULL, opt_run, &workers[t]) != 0) break;
+        ++started;
+    }
+    /* any worker whose thread could not start runs here, after worker 0 */
+    opt_run(&workers[0]);
+    for (int t = started; t < n_threads; ++t) opt_run(&workers[t]);
+    for (int t = 1; t < started; ++t) pthread_join(tids[t], NULL);
+    as_blas_set_threads(prev_blas);
+    for (int t = 0; t < n_threads; ++t) {
+        *n_evals += workers[t].n_evals;
+        if (workers[t].status == AS_EINTR) status = AS_EINTR;
+        else if (workers[t].status != AS_OK && status == AS_OK) {
+            status = workers[t].status;
+            if (err) *err = workers[t].err;
+        }
+    }
+    if (status == AS_EINTR) as_error_set(err, AS_EINTR, "hyperparameter optimization interrupted");
+done:
+    free(workers);
+    free(free_idx);
+    as_free_doubles(mem);
+    free(tids);
+    return status;
+}
+
+/* ------------------------------------------------------------------ prediction */
+
+size_t as_gp_predict_workspace_size(const as_gp_model *gp, size_t m, int want_cov)
+{
+    size_t kw = as_kernel_workspace_size(gp->kernel, m, gp->n);
+    size_t kwc = want_cov ? as_kernel_workspace_size(gp->kernel, m, m) : 0;
+    size_t cbuf = (want_cov && gp->n_out > 1) ? m * m : 0;
+    return m * gp->n + cbuf + m + (kw > kwc ? kw : kwc) + 1;
+}
+
+int as_gp_predict(const as_gp_model *gp, const double *Xs, size_t m, double *mean, double *std,
+                  double *cov, double *work, size_t lwork, as_error *err)
+{
+    const size_t n = gp->n, n_out = gp->n_out;
+    if (lwork < as_gp_predict_workspace_size(gp, m, cov != NULL))
+        return as_error_set(err, AS_EINVAL, "GP prediction workspace too small");
+    if (m == 0) return AS_OK;
+    /* Ks: m x n row-major = n x m column-major K(X, Xs) | C: m x m covariance slice when the
+     * output is strided (n_out > 1) | kdiag: m | kernel scratch */
+    size_t cbuf = (cov != NULL && n_out > 1) ? m * m : 0;
+    double *Ks = work, *Cbuf = work + m * n, *kdiag = Cbuf + cbuf, *kwork = kdiag + m;
+    size_t lk = lwork - (m * n + cbuf + m);
+    int st = as_kernel_matrix(gp->kernel, Xs, m, gp->X, n, Ks, kwork, lk, err);
+    if (st != AS_OK) return st;
+    int prev = as_blas_threads_for((long)(n > m ? n : m), 0);
+    as_blas_int nn = (as_blas_int)n, mm = (as_blas_int)m, no = (as_blas_int)n_out;
+    const double one = 1.0, zero = 0.0, minus_one = -1.0;
+    /* meanᵀ (n_out x m, col-major) = αᵀ (n_out x n) · Ksᵀ (n x m) */
+    BLAS_FUNC(dgemm)("N", "N", &no, &mm, &nn, &one, gp->alpha, &no, Ks, &nn, &zero, mean, &no);
+    for (size_t j = 0; j < m; ++j)
+        for (size_t c = 0; c < n_out; ++c)
+            mean[j * n_out + c] = gp->y_mean[c] + gp->y_std[c] * mean[j * n_out + c];
+    if (std != NULL || cov != NULL) {
+        /* V = L⁻¹ K(X, Xs): with U = Lᵀ column-major, solve Uᵀ V = B */
+        BLAS_FUNC(dtrsm)("L", "U", "T", "N", &nn, &mm, &one, gp->L, &nn, Ks, &nn);
+    }
+    if (std != NULL) {
+        as_kernel_diag(gp->kernel, Xs, m, kdiag, err);
+        for (size_t j = 0; j < m; ++j) {
+            const double *v = Ks + j * n;
+            double s = 0.0;
+            for (size_t i = 0; i < n; ++i) s += v[i] * v[i];
+            double var = kdiag[j] - s;
+            if (var < 0.0) var = 0.0; /* rounding: scikit-learn clips negative variances too */
+            double sd = sqrt(var);
+            for (size_t c = 0; c < n_out; ++c) std[j * n_out + c] = sd * gp->y_std[c];
+        }
+    }
+    if (cov != NULL) {
+        /* cov (m x m) = k(Xs, Xs) - Vᵀ V; built in the n_out-strided output, slice 0 first */
+        double *C = (n_out == 1) ? cov : Cbuf;
+        st = as_kernel_matrix(gp->kernel, Xs, m, NULL, m, C, kwork, lk, err);
+        if (st == AS_OK) {
+            BLAS_FUNC(dsyrk)("U", "T", &mm, &nn, &minus_one, Ks, &nn, &one, C, &mm);
+            /* dsyrk filled the column-major upper = row-major lower triangle: mirror it */
+            for (size_t i = 0; i < m; ++i)
+                for (size_t j = i + 1; j < m; ++j) C[i * m + j] = C[j * m + i];
+            if (n_out == 1) {
+                double s2 = gp->y_std[0] * gp->y_std[0];
+                if (s2 != 1.0)
+                    for (size_t i = 0; i < m * m; ++i) C[i] *= s2;
+            } else {
+                for (size_t i = 0; i < m * m; ++i)
+                    for (size_t c = 0; c < n_out; ++c)
+                        cov[i * n_out + c] = C[i] * gp->y_std[c] * gp->y_std[c];
+            }
+        }
+    }
+    as_blas_set_threads(prev);
+    return st;
+}
+
+size_t as_gp_predict_grad_workspace_size(const as_gp_model *gp)
+{
+    return gp->n * (gp->d + 2) + 2 * gp->d + 1;
+}
+
+int as_gp_predict_grad(const as_gp_model *gp, const double *x, double *mean, double *std,
+                       double *dmean, double *dstd, double *work, as_error *err)
+{
+    const size_t n = gp->n, d = gp->d, n_out = gp->n_out;
+    double *kx = work, *dk = work + n, *v = dk + n * d, *dkxx = v + n;
+    int st = as_kernel_cross_grad(gp->kernel, x, gp->X, n, kx, dk, err);
+    if (st != AS_OK) return st;
+    double kxx;
+    st = as_kernel_self_grad(gp->kernel, x, &kxx, dkxx, err);
+    if (st != AS_OK) return st;
+    double mu = 0.0;
+    for (size_t a = 0; a < d; ++a) dmean[a] = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        double ai = gp->alpha[i * n_out];
+        mu += kx[i] * ai;
+        for (size_t a = 0; a < d; ++a) dmean[a] += dk[i * d + a] * ai;
+    }
+    /* v = L⁻¹ kx; var = kxx − vᵀv; dvar = dkxx − 2 dkᵀ (L⁻ᵀ v) */
+    memcpy(v, kx, n * sizeof(double));
+    as_blas_int nn = (as_blas_int)n, inc = 1;
+    BLAS_FUNC(dtrsv)("U", "T", "N", &nn, gp->L, &nn, v, &inc);
+    double s = 0.0;
+    for (size_t i = 0; i < n; ++i) s += v[i] * v[i];
+    double var = kxx - s;
+    BLAS_FUNC(dtrsv)("U", "N", "N", &nn, gp->L, &nn, v, &inc); /* v <- L⁻ᵀ L⁻¹ kx = K⁻¹ kx */
+    double sd = var > 0.0 ? sqrt(var) : 0.0;
+    for (size_t a = 0; a < d; ++a) {
+        double dv = dkxx[a];
+        for (size_t i = 0; i < n; ++i) dv -= 2.0 * dk[i * d + a] * v[i];
+        dstd[a] = sd > 0.0 ? 0.5 * dv / sd * gp->y_std[0] : 0.0;
+        dmean[a] *= gp->y_std[0];
+    }
+    *mean = gp->y_mean[0] + gp->y_std[0] * mu;
+    *std = sd * gp->y_std[0];
+    return AS_OK;
+}
+
+/* ------------------------------------------------------------------ updates */
+
+int as_gp_cholesky_append(double *L, size_t n, size_t ld, const double *kcol, double kself,
+                          as_error *err)
+{
+    if (ld < n + 1) return as_error_set(err, AS_EINVAL, "leading dimension %zu < n + 1", ld);
+    double *row = L + n * ld;
+    memcpy(row, kcol, n * sizeof(double));
+    if (n > 0) {
+        as_blas_int nn = (as_blas_int)n, lda = (as_blas_int)ld, inc = 1;
+        BLAS_FUNC(dtrsv)("U", "T", "N", &nn, L, &lda, row, &inc); /* row = L⁻¹ kcol */
+    }
+    double s = 0.0;
+    for (size_t i = 0; i < n; ++i) s += row[i] * row[i];
+    double pivot = kself - s;
+    if (!(pivot > 0.0) || !isfinite(pivot))
+        return as_error_set(err, AS_ELINALG,
+                            "adding the point makes the kernel matrix singular (pivot %.3g): it "
+                            "duplicates an observation; increase alpha or refit with jitter",
+                            pivot);
+    row[n] = sqrt(pivot);
+    for (size_t j = n + 1; j < ld; ++j) row[j] = 0.0;
+    return AS_OK;
+}
+
+int as_gp_cho_solve(const double *L, size_t n, double *B, size_t nrhs, double *work,
+                    as_error *err)
+{
+    if (n == 0 || nrhs == 0) return AS_OK;
+    as_blas_int nn = (as_blas_int)n, nr = (as_blas_int)nrhs, info = 0;
+    if (nrhs == 1) {
+        BLAS_FUNC(dpotrs)("U", &nn, &nr, L, &nn, B, &nn, &info);
+    } else {
+        for (size_t i = 0; i < n; ++i)
+            for (size_t c = 0; c < nrhs; ++c) work[c * n + i] = B[i * nrhs + c];
+        BLAS_FUNC(dpotrs)("U", &nn, &nr, L, &nn, work, &nn, &info);
+        for (size_t i = 0; i < n; ++i)
+            for (size_t c = 0; c < nrhs; ++c) B[i * nrhs + c] = work[c * n + i];
+    }
+    if (info != 0) return as_error_set(err, AS_EINVAL, "dpotrs failed (info %d)", (int)info);
+    return AS_OK;
+}

@@ -1,0 +1,634 @@
+/* kernels.c -- covariance functions: matrices, diagonals, and derivatives folded pair by pair.
+ *
+ * Two evaluation paths share the leaf formulas:
+ *  - matrices (K for fit/predict) are evaluated node by node: a stationary leaf first writes
+ *    scaled squared distances for a whole block (a loop the compiler vectorizes), then maps
+ *    them through its profile; sums and products combine child blocks.  A constant child only
+ *    scales/shifts its sibling and a white-noise child only touches the diagonal, so the usual
+ *    ConstantKernel * Matern + WhiteKernel needs no temporary matrix at all.
+ *  - derivatives are evaluated pair by pair through the tree (value and the gradient of every
+ *    parameter of the subtree), and folded into the caller's reduction immediately, so nothing
+ *    of size n x n x P is ever stored unless the caller asks for that tensor explicitly.
+ */
+#include "kernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SQRT3 1.7320508075688772935
+#define SQRT5 2.2360679774997896964
+#define AS_PI 3.14159265358979323846
+
+typedef struct {
+    size_t node;
+    size_t param;
+} cursor;
+
+static int is_op(int type)
+{
+    return type == AS_KERNEL_SUM || type == AS_KERNEL_PRODUCT;
+}
+
+/* ------------------------------------------------------------------ validation */
+
+int as_kernel_check(const as_kernel *k, as_error *err)
+{
+    if (k == NULL || k->nodes == NULL || k->n_nodes == 0)
+        return as_error_set(err, AS_EINVAL, "kernel is empty");
+    if (k->d == 0) return as_error_set(err, AS_EINVAL, "X must have at least one feature");
+    size_t pending = 1, nparams = 0, i;
+    for (i = 0; i < k->n_nodes && pending > 0; ++i) {
+        const as_kernel_node *nd = &k->nodes[i];
+        --pending;
+        int expected;
+        switch (nd->type) {
+        case AS_KERNEL_SUM:
+        case AS_KERNEL_PRODUCT: expected = 0; pending += 2; break;
+        case AS_KERNEL_CONSTANT:
+        case AS_KERNEL_WHITE:
+        case AS_KERNEL_DOT: expected = 1; break;
+        case AS_KERNEL_RQ:
+        case AS_KERNEL_EXPSINE: expected = 2; break;
+        case AS_KERNEL_RBF:
+        case AS_KERNEL_MATERN:
+            expected = (nd->n_params == 1) ? 1 : (int)k->d;
+            if (nd->n_params != 1 && (size_t)nd->n_params != k->d)
+                return as_error_set(err, AS_EINVAL,
+                                    "kernel length_scale has %d entries but X has %zu features; "
+                                    "give one length scale or one per feature",
+                                    nd->n_params, k->d);
+            break;
+        default: return as_error_set(err, AS_EINVAL, "unknown kernel node type %d", nd->type);
+        }
+        if (nd->n_params != expected)
+            return as_error_set(err, AS_EINVAL, "kernel node %zu has %d parameters, expected %d",
+                                i, nd->n_params, expected);
+        if (nd->type == AS_KERNEL_MATERN && nd->nu != 0.5 && nd->nu != 1.5 && nd->nu != 2.5)
+            return as_error_set(err, AS_EINVAL,
+                                "Matern nu=%g is not supported; use 0.5, 1.5, 2.5 or inf (RBF)",
+                                nd->nu);
+        nparams += (size_t)nd->n_params;
+    }
+    if (pending != 0 || i != k->n_nodes)
+        return as_error_set(err, AS_EINVAL, "kernel tree is malformed (%zu nodes)", k->n_nodes);
+    if (nparams != k->n_params)
+        return as_error_set(err, AS_EINVAL, "kernel has %zu parameters, nodes declare %zu",
+                            k->n_params, nparams);
+    for (size_t p = 0; p < nparams; ++p) {
+        if (!(k->params[p] > 0.0) || !isfinite(k->params[p]))
+            return as_error_set(err, AS_EINVAL,
+                                "kernel hyperparameter %zu is %g; every hyperparameter must be "
+                                "positive and finite", p, k->params[p]);
+    }
+    return AS_OK;
+}
+
+/* ------------------------------------------------------------------ one pair: value + log-gradient */
+
+/* Squared distance, plain or scaled by per-dimension (ARD) or shared length scales. */
+static double sqdist(const double *x, const double *y, size_t d, const double *ls, int nls)
+{
+    double r2 = 0.0;
+    if (ls == NULL) {
+        for (size_t a = 0; a < d; ++a) {
+            double t = x[a] - y[a];
+            r2 += t * t;
+        }
+    } else if (nls == 1) {
+        for (size_t a = 0; a < d; ++a) {
+            double t = x[a] - y[a];
+            r2 += t * t;
+        }
+        r2 /= ls[0] * ls[0];
+    } else {
+        for (size_t a = 0; a < d; ++a) {
+            double t = (x[a] - y[a]) / ls[a];
+            r2 += t * t;
+        }
+    }
+    return r2;
+}
+
+/* For a stationary leaf with length scales: value, and the factor h such that
+ * dK/dlog l_a = h * D_a where D_a = ((x_a - y_a)/l_a)^2 (isotropic: dK/dlog l = h * r2). */
+static double profile_and_h(const as_kernel_node *nd, double r2, double *h)
+{
+    switch (nd->type) {
+    case AS_KERNEL_RBF: {
+        double v = exp(-0.5 * r2);
+        *h = v;
+        return v;
+    }
+    case AS_KERNEL_MATERN: {
+        double r = sqrt(r2);
+        if (nd->nu == 0.5) {
+            double e = exp(-r);
+            *h = r > 0.0 ? e / r : 0.0;
+            return e;
+        } else if (nd->nu == 1.5) {
+            double e = exp(-SQRT3 * r);
+            *h = 3.0 * e;
+            return (1.0 + SQRT3 * r) * e;
+        } else {
+            double e = exp(-SQRT5 * r);
+            *h = (5.0 / 3.0) * (1.0 + SQRT5 * r) * e;
+            return (1.0 + SQRT5 * r + (5.0 / 3.0) * r2) * e;
+        }
+    }
+    default: *h = 0.0; return 0.0;
+    }
+}
+
+static double leaf_pair(const as_kernel_node *nd, const double *p, const double *x,
+                        const double *y, size_t d, int same, double *g)
+{
+    switch (nd->type) {
+    case AS_KERNEL_CONSTANT:
+        if (g) g[0] = p[0];
+        return p[0];
+    case AS_KERNEL_WHITE: {
+        double v = same ? p[0] : 0.0;
+        if (g) g[0] = v;
+        return v;
+    }
+    case AS_KERNEL_DOT: {
+        double v = p[0] * p[0];
+        for (size_t a = 0; a < d; ++a) v += x[a] * y[a];
+        if (g) g[0] = 2.0 * p[0] * p[0];
+        return v;
+    }
+    case AS_KERNEL_RBF:
+    case AS_KERNEL_MATERN: {
+        double r2 = sqdist(x, y, d, p, nd->n_params), h;
+        double v = profile_and_h(nd, r2, &h);
+        if (g) {
+            if (nd->n_params == 1) {
+                g[0] = h * r2;
+            } else {
+                for (size_t a = 0; a < d; ++a) {
+                    double t = (x[a] - y[a]) / p[a];
+                    g[a] = h * t * t;
+                }
+            }
+        }
+        return v;
+    }
+    case AS_KERNEL_RQ: { /* params [alpha, length_scale] */
+        double a = p[0], l = p[1];
+        double d2 = sqdist(x, y, d, NULL, 0);
+        double base = 1.0 + d2 / (2.0 * a * l * l);
+        double v = pow(base, -a);
+        if (g) {
+            g[0] = v * (-a * log(base) + d2 / (2.0 * l * l * base));
+            g[1] = d2 / (l * l) * v / base;
+        }
+        return v;
+    }
+    case AS_KERNEL_EXPSINE: { /* params [length_scale, periodicity] */
+        double l = p[0], per = p[1];
+        double dist = sqrt(sqdist(x, y, d, NULL, 0));
+        double arg = AS_PI * dist / per;
+        double s = sin(arg), c = cos(arg);
+        double v = exp(-2.0 * s * s / (l * l));
+        if (g) {
+            g[0] = 4.0 * s * s / (l * l) * v;
+            g[1] = 4.0 * arg * s * c / (l * l) * v;
+        }
+        return v;
+    }
+    default: return 0.0;
+    }
+}
+
+/* Value of the subtree at the cursor for the pair (x, y), and (if g) d value / dlog param for
+ * every parameter of the subtree, written at g[param index]. */
+static double pair_rec(const as_kernel *k, cursor *c, const double *x, const double *y, int same,
+                       double *g)
+{
+    const as_kernel_node *nd = &k->nodes[c->node++];
+    if (is_op(nd->type)) {
+        size_t p0 = c->param;
+        double vl = pair_rec(k, c, x, y, same, g);
+        size_t p1 = c->param;
+        double vr = pair_rec(k, c, x, y, same, g);
+        if (nd->type == AS_KERNEL_SUM) return vl + vr;
+        if (g) {
+            size_t p2 = c->param;
+            for (size_t q = p0; q < p1; ++q) g[q] *= vr;
+            for (size_t q = p1; q < p2; ++q) g[q] *= vl;
+        }
+        return vl * vr;
+    }
+    size_t po = c->param;
+    c->param += (size_t)nd->n_params;
+    return leaf_pair(nd, k->params + po, x, y, k->d, same, g ? g + po : NULL);
+}
+
+static double pair_value(const as_kernel *k, const double *x, const double *y, int same, double *g)
+{
+    cursor c = {0, 0};
+    return pair_rec(k, &c, x, y, same, g);
+}
+
+/* ------------------------------------------------------------------ matrices */
+
+static size_t temp_depth(const as_kernel *k, size_t *node)
+{
+    const as_kernel_node *nd = &k->nodes[(*node)++];
+    if (!is_op(nd->type)) return 0;
+    const as_kernel_node *left = &k->nodes[*node];
+    size_t dl = temp_depth(k, node);
+    const as_kernel_node *right = &k->nodes[*node];
+    size_t dr = temp_depth(k, node);
+    int special = left->type == AS_KERNEL_CONSTANT || right->type == AS_KERNEL_CONSTANT ||
+                  (nd->type == AS_KERNEL_SUM &&
+                   (left->type == AS_KERNEL_WHITE || right->type == AS_KERNEL_WHITE));
+    if (special) return dl > dr ? dl : dr;
+    return dl > dr + 1 ? dl : dr + 1;
+}
+
+size_t as_kernel_workspace_size(const as_kernel *k, size_t n, size_t m)
+{
+    size_t node = 0;
+    size_t depth = temp_depth(k, &node);
+    return depth * n * m + (n + m) * k->d + 1;
+}
+
+/* Row i covers columns [0, row_end(i)): all m, or the lower triangle including the diagonal. */
+static inline size_t row_end(size_t i, size_t m, int lower)
+{
+    return lower ? i + 1 : m;
+}
+
+/* Scaled squared distances for a stationary leaf into K.  Xs (n x d) and YsT (d x m) are the
+ * inputs divided by the length scales (or copied), YsT transposed so that the innermost loop runs
+ * over contiguous columns. */
+static void scaled_sqdist_block(const double *X, size_t n, const double *Y, size_t m, size_t d,
+                                const double *ls, int nls, int lower, double *K, double *work)
+{
+    double *Xs = work, *YsT = work + n * d;
+    for (size_t i = 0; i < n; ++i)
+        for (size_t a = 0; a < d; ++a)
+            Xs[i * d + a] = ls ? X[i * d + a] / ls[nls == 1 ? 0 : a] : X[i * d + a];
+    for (size_t j = 0; j < m; ++j)
+        for (size_t a = 0; a < d; ++a)
+            YsT[a * m + j] = ls ? Y[j * d + a] / ls[nls == 1 ? 0 : a] : Y[j * d + a];
+    for (size_t i = 0; i < n; ++i) {
+        double *row = K + i * m;
+        size_t end = row_end(i, m, lower);
+        for (size_t j = 0; j < end; ++j) row[j] = 0.0;
+        for (size_t a = 0; a < d; ++a) {
+            const double xa = Xs[i * d + a];
+            const double *yrow = YsT + a * m;
+            for (size_t j = 0; j < end; ++j) {
+                double t = xa - yrow[j];
+                row[j] += t * t;
+            }
+        }
+    }
+}
+
+static void leaf_matrix(const as_kernel *k, const as_kernel_node *nd, const double *p,
+                        const double *X, size_t n, const double *Y, size_t m, int sym, int lower,
+                        double *K, double *work)
+{
+    const size_t d = k->d;
+    switch (nd->type) {
+    case AS_KERNEL_CONSTANT:
+        for (size_t i = 0; i < n; ++i) {
+            size_t end = row_end(i, m, lower);
+            for (size_t j = 0; j < end; ++j) K[i * m + j] = p[0];
+        }
+        return;
+    case AS_KERNEL_WHITE:
+        for (size_t i = 0; i < n; ++i) {
+            size_t end = row_end(i, m, lower);
+            for (size_t j = 0; j < end; ++j) K[i * m + j] = 0.0;
+            if (sym) K[i * m + i] = p[0];
+        }
+        return;
+    case AS_KERNEL_DOT:
+        for (size_t i = 0; i < n; ++i) {
+            size_t end = row_end(i, m, lower);
+            for (size_t j = 0; j < end; ++j) {
+                double v = p[0] * p[0];
+                for (size_t a = 0; a < d; ++a) v += X[i * d + a] * Y[j * d + a];
+                K[i * m + j] = v;
+            }
+        }
+        return;
+    default: break;
+    }
+    /* stationary leaves: distances first, then the profile */
+    int scaled = nd->type == AS_KERNEL_RBF || nd->type == AS_KERNEL_MATERN;
+    scaled_sqdist_block(X, n, Y, m, d, scaled ? p : NULL, nd->n_params, lower, K, work);
+    for (size_t i = 0; i < n; ++i) {
+        double *row = K + i * m;
+        size_t end = row_end(i, m, lower);
+        switch (nd->type) {
+        case AS_KERNEL_RBF:
+            for (size_t j = 0; j < end; ++j) row[j] = exp(-0.5 * row[j]);
+            break;
+        case AS_KERNEL_MATERN:
+            if (nd->nu == 0.5) {
+                for (size_t j = 0; j < end; ++j) row[j] = exp(-sqrt(row[j]));
+            } else if (nd->nu == 1.5) {
+                for (size_t j = 0; j < end; ++j) {
+                    double r = SQRT3 * sqrt(row[j]);
+                    row[j] = (1.0 + r) * exp(-r);
+                }
+            } else {
+                for (size_t j = 0; j < end; ++j) {
+                    double r = SQRT5 * sqrt(row[j]);
+                    row[j] = (1.0 + r + r * r * (1.0 / 3.0)) * exp(-r);
+                }
+            }
+            break;
+        case AS_KERNEL_RQ: {
+            double a = p[0], l = p[1], s = 1.0 / (2.0 * a * l * l);
+            for (size_t j = 0; j < end; ++j) row[j] = pow(1.0 + row[j] * s, -a);
+            break;
+        }
+        case AS_KERNEL_EXPSINE: {
+            double l = p[0], w = AS_PI / p[1], s2 = -2.0 / (l * l);
+            for (size_t j = 0; j < end; ++j) {
+                double sn = sin(w * sqrt(row[j]));
+                row[j] = exp(s2 * sn * sn);
+            }
+            break;
+        }
+        default: break;
+        }
+    }
+}
+
+static void combine(int op, double *K, const double *T, size_t n, size_t m, int lower)
+{
+    for (size_t i = 0; i < n; ++i) {
+        size_t end = row_end(i, m, lower);
+        double *row = K + i * m;
+        const double *t = T + i * m;
+        if (op == AS_KERNEL_SUM)
+            for (size_t j = 0; j < end; ++j) row[j] += t[j];
+        else
+            for (size_t j = 0; j < end; ++j) row[j] *= t[j];
+    }
+}
+
+static void apply_scalar(int op, double c, double *K, size_t n, size_t m, int lower)
+{
+    for (size_t i = 0; i < n; ++i) {
+        size_t end = row_end(i, m, lower);
+        double *row = K + i * m;
+        if (op == AS_KERNEL_SUM)
+            for (size_t j = 0; j < end; ++j) row[j] += c;
+        else
+            for (size_t j = 0; j < end; ++j) row[j] *= c;
+    }
+}
+
+static void matrix_rec(const as_kernel *k, cursor *c, const double *X, size_t n, const double *Y,
+                       size_t m, int sym, int lower, double *K, double *work)
+{
+    const as_kernel_node *nd = &k->nodes[c->node++];
+    if (!is_op(nd->type)) {
+        size_t po = c->param;
+        c->param += (size_t)nd->n_params;
+        leaf_matrix(k, nd, k->params + po, X, n, Y, m, sym, lower, K, work);
+        return;
+    }
+    const int op = nd->type;
+    const as_kernel_node *left = &k->nodes[c->node];
+    /* a constant (or, in a sum, white-noise) child acts on its sibling's block in place */
+    if (left->type == AS_KERNEL_CONSTANT ||
+        (op == AS_KERNEL_SUM && left->type == AS_KERNEL_WHITE)) {
+        double v = k->params[c->param];
+        c->node++;
+        c->param++;
+        matrix_rec(k, c, X, n, Y, m, sym, lower, K, work);
+        if (left->type == AS_KERNEL_CONSTANT) apply_scalar(op, v, K, n, m, lower);
+        else if (sym)
+            for (size_t i = 0; i < n; ++i) K[i * m + i] += v;
+        return;
+    }
+    matrix_rec(k, c, X, n, Y, m, sym, lower, K, work);
+    const as_kernel_node *right = &k->nodes[c->node];
+    if (right->type == AS_KERNEL_CONSTANT ||
+        (op == AS_KERNEL_SUM && right->type == AS_KERNEL_WHITE)) {
+        double v = k->params[c->param];
+        c->node++;
+        c->param++;
+        if (right->type == AS_KERNEL_CONSTANT) apply_scalar(op, v, K, n, m, lower);
+        else if (sym)
+            for (size_t i = 0; i < n; ++i) K[i * m + i] += v;
+        return;
+    }
+    double *T = work;
+    matrix_rec(k, c, X, n, Y, m, sym, lower, T, work + n * m);
+    combine(op, K, T, n, m, lower);
+}
+
+int as_kernel_matrix_part(const as_kernel *k, const double *X, size_t n, const double *Y,
+                          size_t m, int lower, double *K, double *work, size_t lwork,
+                          as_error *err)
+{
+    int sym = (Y == NULL);
+    if (sym) {
+        Y = X;
+        m = n;
+    }
+    if (lwork < as_kernel_workspace_size(k, n, m))
+        return as_error_set(err, AS_EINVAL, "kernel workspace too small (%zu < %zu)", lwork,
+                            as_kernel_workspace_size(k, n, m));
+    if (n == 0 || m == 0) return AS_OK;
+    cursor c = {0, 0};
+    matrix_rec(k, &c, X, n, Y, m, sym, sym && lower, K, work);
+    return AS_OK;
+}
+
+int as_kernel_matrix(const as_kernel *k, const double *X, size_t n, const double *Y, size_t m,
+                     double *K, double *work, size_t lwork, as_error *err)
+{
+    int status = as_kernel_matrix_part(k, X, n, Y, m, Y == NULL, K, work, lwork, err);
+    if (status != AS_OK) return status;
+    if (Y == NULL) /* mirror the lower triangle */
+        for (size_t i = 0; i < n; ++i)
+            for (size_t j = i + 1; j < n; ++j) K[i * n + j] = K[j * n + i];
+    return AS_OK;
+}
+
+int as_kernel_diag(const as_kernel *k, const double *X, size_t n, double *diag, as_error *err)
+{
+    for (size_t i = 0; i < n; ++i) diag[i] = pair_value(k, X + i * k->d, X + i * k->d, 1, NULL);
+    return AS_OK;
+}
+
+/* ------------------------------------------------------------------ derivatives */
+
+int as_kernel_gradient_fold(const as_kernel *k, const double *X, size_t n, const double *W,
+                            double *grad, as_error *err)
+{
+    const size_t P = k->n_params, d = k->d;
+    double *g = (double *)malloc((2 * P + 1) * sizeof(double));
+    if (g == NULL) return as_error_set(err, AS_ENOMEM, "out of memory in kernel gradient");
+    double *acc = g + P;
+    for (size_t p = 0; p < P; ++p) acc[p] = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        const double *xi = X + i * d;
+        for (size_t j = 0; j <= i; ++j) {
+            double w = W[i * n + j];
+            if (w == 0.0) continue;
+            if (j != i) w *= 2.0; /* W symmetric: the (j, i) term equals the (i, j) term */
+            pair_value(k, xi, X + j * d, i == j, g);
+            for (size_t p = 0; p < P; ++p) acc[p] += w * g[p];
+        }
+    }
+    memcpy(grad, acc, P * sizeof(double));
+    free(g);
+    return AS_OK;
+}
+
+int as_kernel_gradient_tensor(const as_kernel *k, const double *X, size_t n, double *G,
+                              as_error *err)
+{
+    const size_t P = k->n_params, d = k->d;
+    for (size_t i = 0; i < n; ++i) {
+        for (size_t j = 0; j <= i; ++j) {
+            double *gij = G + (i * n + j) * P;
+            pair_value(k, X + i * d, X + j * d, i == j, gij);
+            if (j != i) memcpy(G + (j * n + i) * P, gij, P * sizeof(double));
+        }
+    }
+    return AS_OK;
+}
+
+/* d k(x, y) / dx for a leaf, written to dx (d entries); returns the value. */
+static double leaf_xgrad(const as_kernel_node *nd, const double *p, const double *x,
+                         const double *y, size_t d, double *dx)
+{
+    switch (nd->type) {
+    case AS_KERNEL_CONSTANT:
+        for (size_t a = 0; a < d; ++a) dx[a] = 0.0;
+        return p[0];
+    case AS_KERNEL_WHITE:
+        for (size_t a = 0; a < d; ++a) dx[a] = 0.0;
+        return 0.0;
+    case AS_KERNEL_DOT: {
+        double v = p[0] * p[0];
+        for (size_t a = 0; a < d; ++a) {
+            v += x[a] * y[a];
+            dx[a] = y[a];
+        }
+        return v;
+    }
+    case AS_KERNEL_RBF:
+    case AS_KERNEL_MATERN: {
+        double r2 = sqdist(x, y, d, p, nd->n_params), h;
+        double v = profile_and_h(nd, r2, &h);
+        /* dK/dx_a = -h (x_a - y_a) / l_a^2 (same h as for the log-length-scale derivative) */
+        for (size_t a = 0; a < d; ++a) {
+            double l = p[nd->n_params == 1 ? 0 : a];
+            dx[a] = -h * (x[a] - y[a]) / (l * l);
+        }
+        return v;
+    }
+    case AS_KERNEL_RQ: {
+        double al = p[0], l = p[1];
+        double d2 = sqdist(x, y, d, NULL, 0);
+        double base = 1.0 + d2 / (2.0 * al * l * l);
+        double v = pow(base, -al);
+        double f = -v / base / (l * l);
+        for (size_t a = 0; a < d; ++a) dx[a] = f * (x[a] - y[a]);
+        return v;
+    }
+    case AS_KERNEL_EXPSINE: {
+        double l = p[0], per = p[1];
+        double dist = sqrt(sqdist(x, y, d, NULL, 0));
+        double arg = AS_PI * dist / per;
+        double s = sin(arg), c = cos(arg);
+        double v = exp(-2.0 * s * s / (l * l));
+        double dv_ddist = v * (-4.0 * s * c * AS_PI / (per * l * l));
+        for (size_t a = 0; a < d; ++a) dx[a] = dist > 0.0 ? dv_ddist * (x[a] - y[a]) / dist : 0.0;
+        return v;
+    }
+    default:
+        for (size_t a = 0; a < d; ++a) dx[a] = 0.0;
+        return 0.0;
+    }
+}
+
+/* self = 1: derivative of k(x, x) with both arguments moving (for the predictive variance). */
+static double leaf_selfgrad(const as_kernel_node *nd, const double *p, const double *x, size_t d,
+                            double *dx)
+{
+    for (size_t a = 0; a < d; ++a) dx[a] = 0.0;
+    switch (nd->type) {
+    case AS_KERNEL_CONSTANT: return p[0];
+    case AS_KERNEL_WHITE: return p[0];
+    case AS_KERNEL_DOT: {
+        double v = p[0] * p[0];
+        for (size_t a = 0; a < d; ++a) {
+            v += x[a] * x[a];
+            dx[a] = 2.0 * x[a];
+        }
+        return v;
+    }
+    default: return 1.0; /* stationary kernels are 1 at distance 0 */
+    }
+}
+
+static double xgrad_rec(const as_kernel *k, cursor *c, const double *x, const double *y,
+                        int self, double *dx, double *scratch)
+{
+    const as_kernel_node *nd = &k->nodes[c->node++];
+    const size_t d = k->d;
+    if (is_op(nd->type)) {
+        double vl = xgrad_rec(k, c, x, y, self, dx, scratch);
+        double *dr = scratch;
+        double vr = xgrad_rec(k, c, x, y, self, dr, scratch + d);
+        if (nd->type == AS_KERNEL_SUM) {
+            for (size_t a = 0; a < d; ++a) dx[a] += dr[a];
+            return vl + vr;
+        }
+        for (size_t a = 0; a < d; ++a) dx[a] = dx[a] * vr + vl * dr[a];
+        return vl * vr;
+    }
+    size_t po = c->param;
+    c->param += (size_t)nd->n_params;
+    if (self) return leaf_selfgrad(nd, k->params + po, x, d, dx);
+    return leaf_xgrad(nd, k->params + po, x, y, d, dx);
+}
+
+static size_t tree_depth(const as_kernel *k)
+{
+    /* depth bound: number of operator nodes + 1 */
+    size_t ops = 0;
+    for (size_t i = 0; i < k->n_nodes; ++i) ops += is_op(k->nodes[i].type);
+    return ops + 1;
+}
+
+int as_kernel_cross_grad(const as_kernel *k, const double *x, const double *Y, size_t m,
+                         double *kx, double *dkx, as_error *err)
+{
+    const size_t d = k->d;
+    double *scratch = (double *)malloc(tree_depth(k) * d * sizeof(double) + sizeof(double));
+    if (scratch == NULL) return as_error_set(err, AS_ENOMEM, "out of memory in kernel gradient");
+    for (size_t j = 0; j < m; ++j) {
+        cursor c = {0, 0};
+        kx[j] = xgrad_rec(k, &c, x, Y + j * d, 0, dkx + j * d, scratch);
+    }
+    free(scratch);
+    return AS_OK;
+}
+
+int as_kernel_self_grad(const as_kernel *k, const double *x, double *kxx, double *dkxx,
+                        as_error *err)
+{
+    double *scratch = (double *)malloc(tree_depth(k) * k->d * sizeof(double) + sizeof(double));
+    if (scratch == NULL) return as_error_set(err, AS_ENOMEM, "out of memory in kernel gradient");
+    cursor c = {0, 0};
+    *kxx = xgrad_rec(k, &c, x, x, 1, dkxx, scratch);
+    free(scratch);
+    return AS_OK;
+}

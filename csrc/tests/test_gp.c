@@ -1,0 +1,254 @@
+/* test_gp.c -- kernels and GP regression without Python: symmetry, gradients against finite
+ * differences, the pair-by-pair fold against the full tensor, Cholesky append against a refit,
+ * prediction invariants, jitter, and hyperparameter optimization. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "as_test.h"
+#include "gp.h"
+#include "kernels.h"
+#include "rng.h"
+
+/* C * Matern52(ARD, d=3) + White */
+static as_kernel_node nodes_cmw[] = {
+    {AS_KERNEL_SUM, 0, 0}, {AS_KERNEL_PRODUCT, 0, 0}, {AS_KERNEL_CONSTANT, 1, 0},
+    {AS_KERNEL_MATERN, 3, 2.5}, {AS_KERNEL_WHITE, 1, 0},
+};
+/* RQ * RBF(iso) + DotProduct */
+static as_kernel_node nodes_mix[] = {
+    {AS_KERNEL_SUM, 0, 0}, {AS_KERNEL_PRODUCT, 0, 0}, {AS_KERNEL_RQ, 2, 0},
+    {AS_KERNEL_RBF, 1, 0}, {AS_KERNEL_DOT, 1, 0},
+};
+
+static void make_data(size_t n, size_t d, double *X, double *y, uint64_t seed)
+{
+    as_rng r;
+    as_rng_init(&r, seed, 0);
+    for (size_t i = 0; i < n; ++i) {
+        double s = 0;
+        for (size_t a = 0; a < d; ++a) {
+            X[i * d + a] = 4.0 * as_rng_uniform(&r) - 2.0;
+            s += X[i * d + a] * (1.0 + 0.5 * (double)a);
+        }
+        y[i] = sin(s) + 0.1 * as_rng_normal(&r);
+    }
+}
+
+static void test_kernel_checks(void)
+{
+    double p[5] = {1.0, 0.5, 1.0, 2.0, 0.1};
+    as_kernel k = {5, nodes_cmw, 5, p, 3};
+    as_error err;
+    AS_CHECK(as_kernel_check(&k, &err) == AS_OK);
+    k.d = 2; /* 3 length scales for 2 features */
+    AS_CHECK(as_kernel_check(&k, &err) == AS_EINVAL);
+    AS_CHECK(strstr(err.msg, "length_scale") != NULL);
+    k.d = 3;
+    p[1] = -1.0;
+    AS_CHECK(as_kernel_check(&k, &err) == AS_EINVAL);
+    p[1] = 0.5;
+    as_kernel_node bad_nu[] = {{AS_KERNEL_MATERN, 1, 3.5}};
+    as_kernel kb = {1, bad_nu, 1, p, 3};
+    AS_CHECK(as_kernel_check(&kb, &err) == AS_EINVAL && strstr(err.msg, "nu") != NULL);
+    as_kernel_node truncated[] = {{AS_KERNEL_SUM, 0, 0}, {AS_KERNEL_CONSTANT, 1, 0}};
+    as_kernel kt = {2, truncated, 1, p, 3};
+    AS_CHECK(as_kernel_check(&kt, &err) == AS_EINVAL);
+}
+
+static void test_fold_equals_tensor_and_fd(void)
+{
+    enum { n = 12, d = 3 };
+    double X[n * d], y[n];
+    make_data(n, d, X, y, 1);
+    double pc[5] = {1.3, 0.7, 1.1, 1.9, 0.05}, pm[4] = {1.5, 0.8, 0.9, 0.4};
+    as_kernel ks[2] = {{5, nodes_cmw, 5, pc, d}, {5, nodes_mix, 4, pm, d}};
+    as_error err;
+    for (int t = 0; t < 2; ++t) {
+        as_kernel *k = &ks[t];
+        size_t P = k->n_params;
+        double *G = malloc(n * n * P * sizeof(double)), W[n * n], g[8], gt[8] = {0};
+        as_rng r;
+        as_rng_init(&r, 2, (uint64_t)t);
+        for (size_t i = 0; i < n; ++i)
+            for (size_t j = 0; j <= i; ++j) W[i * n + j] = W[j * n + i] = as_rng_normal(&r);
+        AS_CHECK(as_kernel_gradient_tensor(k, X, n, G, &err) == AS_OK);
+        AS_CHECK(as_kernel_gradient_fold(k, X, n, W, g, &err) == AS_OK);
+        for (size_t i = 0; i < n * n; ++i)
+            for (size_t p = 0; p < P; ++p) gt[p] += W[i] * G[i * P + p];
+        for (size_t p = 0; p < P; ++p) AS_CHECK_CLOSE(g[p], gt[p], 1e-12, 1e-12);
+        /* tensor against central differences of the matrix in log-parameters */
+        size_t lw = as_kernel_workspace_size(k, n, n);
+        double *work = malloc(lw * sizeof(double)), Kp[n * n], Km[n * n];
+        double *params = (double *)k->params;
+        for (size_t p = 0; p < P; ++p) {
+            double keep = params[p], h = 1e-6;
+            params[p] = keep * exp(h);
+            as_kernel_matrix(k, X, n, NULL, n, Kp, work, lw, &err);
+            params[p] = keep * exp(-h);
+            as_kernel_matrix(k, X, n, NULL, n, Km, work, lw, &err);
+            params[p] = keep;
+            for (size_t i = 0; i < n * n; ++i)
+                AS_CHECK_CLOSE(G[i * P + p], (Kp[i] - Km[i]) / (2 * h), 1e-6, 1e-8);
+        }
+        free(work);
+        free(G);
+    }
+}
+
+static void test_lml_gradient_fd_and_append(void)
+{
+    enum { n = 30, d = 3 };
+    double X[n * d], y[n], noise[n];
+    make_data(n, d, X, y, 3);
+    for (size_t i = 0; i < n; ++i) noise[i] = 1e-6;
+    double p[5] = {1.3, 0.7, 1.1, 1.9, 0.05};
+    as_kernel k = {5, nodes_cmw, 5, p, d};
+    as_error err;
+    size_t lw = as_gp_workspace_size(&k, n, 1);
+    double *work = malloc(lw * sizeof(double)), lml, grad[5];
+    AS_CHECK(as_gp_lml(&k, X, n, y, 1, noise, NULL, &lml, grad, work, lw, &err) == AS_OK);
+    for (size_t q = 0; q < 5; ++q) {
+        double keep = p[q], h = 1e-5, lp, lm;
+        p[q] = keep * exp(h);
+        as_gp_lml(&k, X, n, y, 1, noise, NULL, &lp, NULL, work, lw, &err);
+        p[q] = keep * exp(-h);
+        as_gp_lml(&k, X, n, y, 1, noise, NULL, &lm, NULL, work, lw, &err);
+        p[q] = keep;
+        AS_CHECK_CLOSE(grad[q], (lp - lm) / (2 * h), 1e-6, 1e-6);
+    }
+    /* the free mask selects entries */
+    unsigned char mask[5] = {0, 1, 0, 1, 1};
+    double gsel[3];
+    AS_CHECK(as_gp_lml(&k, X, n, y, 1, noise, mask, &lml, gsel, work, lw, &err) == AS_OK);
+    AS_CHECK(gsel[0] == grad[1] && gsel[1] == grad[3] && gsel[2] == grad[4]);
+
+    /* fit on n-1 points then append the last == fit on n points */
+    size_t lf = as_gp_fit_workspace_size(&k, n, 1);
+    double *fw = malloc(lf * sizeof(double));
+    double *Lfull = malloc(n * n * sizeof(double)), *Lpart = calloc(n * n, sizeof(double));
+    double alpha[n], lmlf, jit;
+    AS_CHECK(as_gp_fit(&k, X, n, y, 1, noise, 1e-4, Lfull, alpha, &lmlf, &jit, fw, lf, &err) ==
+             AS_OK);
+    AS_CHECK_CLOSE(lmlf, lml, 1e-12, 0);
+    AS_CHECK(jit == 0.0);
+    double *Lsmall = malloc((n - 1) * (n - 1) * sizeof(double));
+    AS_CHECK(as_gp_fit(&k, X, n - 1, y, 1, noise, 1e-4, Lsmall, alpha, &lmlf, &jit, fw, lf,
+                       &err) == AS_OK);
+    for (size_t i = 0; i < n - 1; ++i)
+        for (size_t j = 0; j < n - 1; ++j) Lpart[i * n + j] = Lsmall[i * (n - 1) + j];
+    double kcol[n], kself;
+    size_t lk = as_kernel_workspace_size(&k, 1, n);
+    double *kw = malloc(lk * sizeof(double));
+    as_kernel_matrix(&k, X + (n - 1) * d, 1, X, n - 1, kcol, kw, lk, &err);
+    as_kernel_diag(&k, X + (n - 1) * d, 1, &kself, &err);
+    AS_CHECK(as_gp_cholesky_append(Lpart, n - 1, n, kcol, kself + noise[n - 1], &err) == AS_OK);
+    for (size_t i = 0; i < n * n; ++i) AS_CHECK_CLOSE(Lpart[i], Lfull[i], 1e-10, 1e-12);
+    /* a duplicate point with no noise and no white kernel makes the pivot vanish */
+    as_kernel_node rbf_nodes[] = {{AS_KERNEL_RBF, 1, 0}};
+    double lsp[1] = {1.0};
+    as_kernel krbf = {1, rbf_nodes, 1, lsp, d};
+    double L2[4] = {1.0, 0.0, 0.0, 0.0}, kc = 1.0;
+    AS_CHECK(as_gp_cholesky_append(L2, 1, 2, &kc, 1.0, &err) == AS_ELINALG);
+    (void)krbf;
+    free(kw);
+    free(Lsmall);
+    free(Lfull);
+    free(Lpart);
+    free(fw);
+    free(work);
+}
+
+static void test_predict_invariants_and_jitter(void)
+{
+    enum { n = 15, d = 2, m = 6 };
+    double X[n * d], y[n], noise[n];
+    make_data(n, d, X, y, 4);
+    for (size_t i = 0; i < n; ++i) noise[i] = 1e-10;
+    as_kernel_node rbf_nodes[] = {{AS_KERNEL_RBF, 2, 0}};
+    double lsp[2] = {0.8, 1.2};
+    as_kernel k = {1, rbf_nodes, 2, lsp, d};
+    as_error err;
+    size_t lf = as_gp_fit_workspace_size(&k, n, 1);
+    double *fw = malloc(lf * sizeof(double)), L[n * n], alpha[n], lml, jit;
+    AS_CHECK(as_gp_fit(&k, X, n, y, 1, noise, 1e-4, L, alpha, &lml, &jit, fw, lf, &err) == AS_OK);
+    double ym = 0.0, ys = 1.0;
+    as_gp_model gp = {&k, n, d, 1, X, L, alpha, &ym, &ys};
+    size_t lp = as_gp_predict_workspace_size(&gp, n, 1);
+    double *pw = malloc(lp * sizeof(double)), mean[n], sd[n], *cov = malloc(n * n * sizeof(double));
+    AS_CHECK(as_gp_predict(&gp, X, n, mean, sd, cov, pw, lp, &err) == AS_OK);
+    for (size_t i = 0; i < n; ++i) {
+        AS_CHECK_CLOSE(mean[i], y[i], 0, 1e-5); /* interpolation at (almost) zero noise */
+        AS_CHECK(sd[i] >= 0.0 && sd[i] < 1e-3);
+        AS_CHECK_CLOSE(cov[i * n + i], sd[i] * sd[i], 0, 1e-9);
+    }
+    /* predict_grad agrees with predict far from the data */
+    double xs[m * d];
+    for (size_t i = 0; i < m * d; ++i) xs[i] = 3.0 - 0.7 * (double)i;
+    double mm[m], ss[m], g1[d], g2[d], pgw[256];
+    AS_CHECK(as_gp_predict_grad_workspace_size(&gp) <= 256);
+    AS_CHECK(as_gp_predict(&gp, xs, m, mm, ss, NULL, pw, lp, &err) == AS_OK);
+    for (size_t j = 0; j < m; ++j) {
+        double mu, s;
+        AS_CHECK(as_gp_predict_grad(&gp, xs + j * d, &mu, &s, g1, g2, pgw, &err) == AS_OK);
+        AS_CHECK_CLOSE(mu, mm[j], 1e-10, 1e-12);
+        AS_CHECK_CLOSE(s, ss[j], 1e-8, 1e-10);
+    }
+    /* duplicated inputs with zero noise: jitter rescues the factorization and is reported */
+    double Xd[3 * d] = {0, 0, 0, 0, 1, 1}, yd[3] = {1, 1, 2}, nz[3] = {0, 0, 0};
+    double Ld[9], ad[3];
+    AS_CHECK(as_gp_fit(&k, Xd, 3, yd, 1, nz, 1e-4, Ld, ad, &lml, &jit, fw, lf, &err) == AS_OK);
+    AS_CHECK(jit > 0.0);
+    AS_CHECK(as_gp_fit(&k, Xd, 3, yd, 1, nz, 0.0, Ld, ad, &lml, &jit, fw, lf, &err) == AS_ELINALG);
+    AS_CHECK(strstr(err.msg, "alpha") != NULL);
+    free(cov);
+    free(pw);
+    free(fw);
+}
+
+static void test_optimize_improves_and_is_thread_independent(void)
+{
+    enum { n = 40, d = 3 };
+    double X[n * d], y[n], noise[n];
+    make_data(n, d, X, y, 5);
+    for (size_t i = 0; i < n; ++i) noise[i] = 1e-10;
+    double p[5] = {1.0, 1.0, 1.0, 1.0, 1.0};
+    as_kernel k = {5, nodes_cmw, 5, p, d};
+    double lo[5], hi[5];
+    for (int q = 0; q < 5; ++q) {
+        lo[q] = log(1e-5);
+        hi[q] = log(1e5);
+    }
+    double starts1[3 * 5], starts2[3 * 5], lml1[3], lml2[3];
+    as_rng r;
+    as_rng_init(&r, 6, 0);
+    for (int i = 0; i < 15; ++i) starts1[i] = starts2[i] = i < 5 ? 0.0 : 4.0 * as_rng_uniform(&r) - 2.0;
+    long ev1, ev2;
+    as_error err;
+    size_t lw = as_gp_workspace_size(&k, n, 1);
+    double *work = malloc(lw * sizeof(double)), lml0;
+    as_gp_lml(&k, X, n, y, 1, noise, NULL, &lml0, NULL, work, lw, &err);
+    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 3, starts1, lml1, &ev1, NULL, 1,
+                            NULL, &err) == AS_OK);
+    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 3, starts2, lml2, &ev2, NULL, 2,
+                            NULL, &err) == AS_OK);
+    AS_CHECK(lml1[0] > lml0 + 1.0);
+    AS_CHECK(ev1 == ev2 && ev1 > 3);
+    for (int i = 0; i < 3; ++i) AS_CHECK(lml1[i] == lml2[i]);
+    for (int i = 0; i < 15; ++i) AS_CHECK(starts1[i] == starts2[i]);
+    /* the reported value is the lml at the reported point */
+    for (int q = 0; q < 5; ++q) p[q] = exp(starts1[q]);
+    double lml_at;
+    as_gp_lml(&k, X, n, y, 1, noise, NULL, &lml_at, NULL, work, lw, &err);
+    AS_CHECK_CLOSE(lml_at, lml1[0], 1e-12, 1e-12);
+    free(work);
+}
+
+int main(void)
+{
+    AS_RUN(test_kernel_checks);
+    AS_RUN(test_fold_equals_tensor_and_fd);
+    AS_RUN(test_lml_gradient_fd_and_append);
+    AS_RUN(test_predict_invariants_and_jitter);
+    AS_RUN(test_optimize_improves_and_is_thread_independent);
+    AS_TEST_EXIT();
+}
