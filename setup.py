@@ -86,7 +86,7 @@ def _extension() -> Extension:
         sources=sources,
         include_dirs=["csrc", numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_21_API_VERSION")],
-        extra_compile_args=["-std=c11", "-O3", "-fno-math-errno", "-Wall", "-Wextra",
+        extra_compile_args=["-std=c11", "-O3", "-fno-math-errno", "-fno-trapping-math", "-fopenmp-simd", "-Wall", "-Wextra",
                             "-Wno-unused-parameter", "-Wno-missing-field-initializers",
                             "-D_GNU_SOURCE", "-pthread"] + blas["extra_compile_args"],
         extra_link_args=["-pthread", "-lm"] + blas["extra_link_args"],

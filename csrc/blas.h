@@ -92,7 +92,7 @@ void OPENBLAS_FUNC(openblas_set_num_threads)(int num_threads);
 int OPENBLAS_FUNC(openblas_get_num_threads)(void);
 int OPENBLAS_FUNC(openblas_get_num_procs)(void);
 
-/* Threads for a problem of size n: small problems run faster on one thread (below n ~ 200 the
+/* Threads for a problem of size n: small problems run faster on one thread (below n ~ 256 the
  * fork/join cost of OpenBLAS's pool exceeds the work).  Returns the previous setting so the
  * caller can restore it.  max_threads <= 0 means "all processors". */
 int as_blas_threads_for(long n, int max_threads);

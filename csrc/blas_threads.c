@@ -1,7 +1,7 @@
 /* blas_threads.c -- choose the OpenBLAS thread count per call. */
 #include "blas.h"
 
-#define AS_BLAS_SMALL_N 200
+#define AS_BLAS_SMALL_N 256
 
 int as_blas_threads_for(long n, int max_threads)
 {

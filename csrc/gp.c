@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "blas.h"
+#include "linalg.h"
 #include "memory.h"
 
 #define LOG_2PI 1.8378770664093454836
@@ -152,8 +153,7 @@ int as_gp_lml(const as_kernel *k, const double *X, size_t n, const double *y, si
         return as_error_set(err, AS_ELINALG, "log marginal likelihood is not finite");
     *lml = value;
     if (grad == NULL) return AS_OK;
-    as_blas_int nn = (as_blas_int)n;
-    BLAS_FUNC(dpotri)("U", &nn, K, &nn, &info); /* K⁻¹ in the row-major lower triangle */
+    info = as_chol_inverse(K, n, n); /* K⁻¹ in the row-major lower triangle */
     if (info != 0)
         return as_error_set(err, AS_ELINALG, "kernel matrix is singular (dpotri info %d)",
                             (int)info);

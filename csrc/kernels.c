@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmath.h"
+
 #define SQRT3 1.7320508075688772935
 #define SQRT5 2.2360679774997896964
 #define AS_PI 3.14159265358979323846
@@ -264,6 +266,7 @@ static inline size_t row_end(size_t i, size_t m, int lower)
 /* Scaled squared distances for a stationary leaf into K.  Xs (n x d) and YsT (d x m) are the
  * inputs divided by the length scales (or copied), YsT transposed so that the innermost loop runs
  * over contiguous columns. */
+AS_SIMD_CLONES
 static void scaled_sqdist_block(const double *X, size_t n, const double *Y, size_t m, size_t d,
                                 const double *ls, int nls, int lower, double *K, double *work)
 {
@@ -289,6 +292,7 @@ static void scaled_sqdist_block(const double *X, size_t n, const double *Y, size
     }
 }
 
+AS_SIMD_CLONES
 static void leaf_matrix(const as_kernel *k, const as_kernel_node *nd, const double *p,
                         const double *X, size_t n, const double *Y, size_t m, int sym, int lower,
                         double *K, double *work)
@@ -328,20 +332,20 @@ static void leaf_matrix(const as_kernel *k, const as_kernel_node *nd, const doub
         size_t end = row_end(i, m, lower);
         switch (nd->type) {
         case AS_KERNEL_RBF:
-            for (size_t j = 0; j < end; ++j) row[j] = exp(-0.5 * row[j]);
+            for (size_t j = 0; j < end; ++j) row[j] = as_exp(-0.5 * row[j]);
             break;
         case AS_KERNEL_MATERN:
             if (nd->nu == 0.5) {
-                for (size_t j = 0; j < end; ++j) row[j] = exp(-sqrt(row[j]));
+                for (size_t j = 0; j < end; ++j) row[j] = as_exp(-sqrt(row[j]));
             } else if (nd->nu == 1.5) {
                 for (size_t j = 0; j < end; ++j) {
                     double r = SQRT3 * sqrt(row[j]);
-                    row[j] = (1.0 + r) * exp(-r);
+                    row[j] = (1.0 + r) * as_exp(-r);
                 }
             } else {
                 for (size_t j = 0; j < end; ++j) {
                     double r = SQRT5 * sqrt(row[j]);
-                    row[j] = (1.0 + r + r * r * (1.0 / 3.0)) * exp(-r);
+                    row[j] = (1.0 + r + r * r * (1.0 / 3.0)) * as_exp(-r);
                 }
             }
             break;
@@ -466,26 +470,255 @@ int as_kernel_diag(const as_kernel *k, const double *X, size_t n, double *diag, 
 
 /* ------------------------------------------------------------------ derivatives */
 
+/* ---- the fold: grad[p] = Σ_ij W_ij ∂K_ij/∂log θ_p, evaluated node by node ----
+ *
+ * A multiplier s (the product of the constants above a node) flows down through sums and
+ * constant products; fold_rec returns S = s Σ_ij W_ij v_ij for its subtree's value v, which is
+ * exactly the derivative with respect to the log of a constant factor above it.  Stationary
+ * leaves fold row by row with vectorized loops; a product of two non-constant subtrees falls
+ * back to the pair-by-pair recursion (memory O(1), slower, rare in practice). */
+
+typedef struct {
+    const as_kernel *k;
+    const double *X, *W;
+    size_t n;
+    double *grad, *scratch;
+} fold_ctx;
+
+/* Index after the subtree starting at node, and the number of its parameters. */
+static size_t subtree_end(const as_kernel *k, size_t node, size_t *n_params)
+{
+    size_t pending = 1, np = 0;
+    while (pending > 0) {
+        const as_kernel_node *nd = &k->nodes[node++];
+        --pending;
+        if (is_op(nd->type)) pending += 2;
+        np += (size_t)nd->n_params;
+    }
+    *n_params = np;
+    return node;
+}
+
+/* Σ_{j<=i} W'_ij with off-diagonal terms doubled (W symmetric, lower triangle stored). */
+static double weight_sum(const double *W, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        const double *row = W + i * n;
+        double r = 0.0;
+#pragma omp simd reduction(+ : r)
+        for (size_t j = 0; j < i; ++j) r += row[j];
+        s += 2.0 * r + row[i];
+    }
+    return s;
+}
+
+/* Matern/RBF leaf with scaled coordinates; g receives d or 1 gradients (added). */
+AS_SIMD_CLONES
+static double fold_scaled(const as_kernel_node *nd, const double *p, const double *X, size_t n,
+                          size_t d, const double *W, double s, double *g, double *scratch)
+{
+    const int ard = nd->n_params > 1;
+    double *Xs = scratch, *XsT = Xs + n * d, *r2 = XsT + n * d, *w = r2 + n, *acc = w + n;
+    for (size_t i = 0; i < n; ++i)
+        for (size_t a = 0; a < d; ++a) {
+            double v = X[i * d + a] / p[ard ? a : 0];
+            Xs[i * d + a] = v;
+            XsT[a * n + i] = v;
+        }
+    for (size_t a = 0; a < (size_t)nd->n_params; ++a) acc[a] = 0.0;
+    const int kind = nd->type == AS_KERNEL_RBF ? 0 : (nd->nu == 0.5 ? 1 : (nd->nu == 1.5 ? 2 : 3));
+    double S = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        const size_t end = i + 1;
+        const double *Wrow = W + i * n;
+        for (size_t j = 0; j < end; ++j) r2[j] = 0.0;
+        for (size_t a = 0; a < d; ++a) {
+            const double xa = Xs[i * d + a];
+            const double *col = XsT + a * n;
+            for (size_t j = 0; j < end; ++j) {
+                double t = xa - col[j];
+                r2[j] += t * t;
+            }
+        }
+        double Srow = 0.0;
+        /* w[j] <- W'_ij h(r_ij); Srow += W'_ij v(r_ij); one loop per profile so that each
+         * vectorizes without evaluating the others */
+        switch (kind) {
+        case 0:
+#pragma omp simd reduction(+ : Srow)
+            for (size_t j = 0; j < end; ++j) {
+                double wij = (j == i) ? Wrow[j] : 2.0 * Wrow[j];
+                double v = as_exp(-0.5 * r2[j]);
+                Srow += wij * v;
+                w[j] = wij * v;
+            }
+            break;
+        case 1:
+#pragma omp simd reduction(+ : Srow)
+            for (size_t j = 0; j < end; ++j) {
+                double wij = (j == i) ? Wrow[j] : 2.0 * Wrow[j];
+                double r = sqrt(r2[j]), e = as_exp(-r);
+                Srow += wij * e;
+                w[j] = r > 0.0 ? wij * e / r : 0.0;
+            }
+            break;
+        case 2:
+#pragma omp simd reduction(+ : Srow)
+            for (size_t j = 0; j < end; ++j) {
+                double wij = (j == i) ? Wrow[j] : 2.0 * Wrow[j];
+                double r = sqrt(r2[j]), e = as_exp(-SQRT3 * r);
+                Srow += wij * (1.0 + SQRT3 * r) * e;
+                w[j] = wij * 3.0 * e;
+            }
+            break;
+        default:
+#pragma omp simd reduction(+ : Srow)
+            for (size_t j = 0; j < end; ++j) {
+                double wij = (j == i) ? Wrow[j] : 2.0 * Wrow[j];
+                double q = r2[j], r = sqrt(q), e = as_exp(-SQRT5 * r);
+                Srow += wij * (1.0 + SQRT5 * r + (5.0 / 3.0) * q) * e;
+                w[j] = wij * (5.0 / 3.0) * (1.0 + SQRT5 * r) * e;
+            }
+            break;
+        }
+        S += Srow;
+        if (!ard) {
+            double gi = 0.0;
+#pragma omp simd reduction(+ : gi)
+            for (size_t j = 0; j < end; ++j) gi += w[j] * r2[j];
+            acc[0] += gi;
+        } else {
+            for (size_t a = 0; a < d; ++a) {
+                const double xa = Xs[i * d + a];
+                const double *col = XsT + a * n;
+                double ga = 0.0;
+#pragma omp simd reduction(+ : ga)
+                for (size_t j = 0; j < end; ++j) {
+                    double t = xa - col[j];
+                    ga += w[j] * t * t;
+                }
+                acc[a] += ga;
+            }
+        }
+    }
+    for (size_t a = 0; a < (size_t)nd->n_params; ++a) g[a] += s * acc[a];
+    return s * S;
+}
+
+/* Any leaf, pair by pair (RQ, periodic, dot product). */
+static double fold_leaf_pairs(const fold_ctx *f, const as_kernel_node *nd, const double *p,
+                              double s, double *g)
+{
+    const size_t n = f->n, d = f->k->d, np = (size_t)nd->n_params;
+    double gp[2] = {0.0, 0.0}, acc[2] = {0.0, 0.0}, S = 0.0;
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = 0; j <= i; ++j) {
+            double w = (j == i ? 1.0 : 2.0) * f->W[i * n + j];
+            S += w * leaf_pair(nd, p, f->X + i * d, f->X + j * d, d, i == j, gp);
+            for (size_t q = 0; q < np; ++q) acc[q] += w * gp[q];
+        }
+    for (size_t q = 0; q < np; ++q) g[q] += s * acc[q];
+    return s * S;
+}
+
+/* A general product subtree at the cursor, pair by pair through pair_rec. */
+static double fold_subtree_pairs(fold_ctx *f, cursor *c, double s)
+{
+    const size_t n = f->n, d = f->k->d, P = f->k->n_params;
+    size_t np;
+    size_t end = subtree_end(f->k, c->node, &np);
+    double *g = f->scratch; /* P doubles */
+    double S = 0.0;
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = 0; j <= i; ++j) {
+            double w = (j == i ? 1.0 : 2.0) * f->W[i * n + j];
+            cursor cc = *c;
+            S += w * pair_rec(f->k, &cc, f->X + i * d, f->X + j * d, i == j, g);
+            for (size_t q = c->param; q < c->param + np; ++q) f->grad[q] += s * w * g[q];
+        }
+    (void)P;
+    c->node = end;
+    c->param += np;
+    return s * S;
+}
+
+static double fold_rec(fold_ctx *f, cursor *c, double s)
+{
+    const as_kernel *k = f->k;
+    const as_kernel_node *nd = &k->nodes[c->node];
+    if (!is_op(nd->type)) {
+        size_t po = c->param;
+        const double *p = k->params + po;
+        double *g = f->grad + po;
+        double S;
+        c->node++;
+        c->param += (size_t)nd->n_params;
+        switch (nd->type) {
+        case AS_KERNEL_CONSTANT:
+            S = s * p[0] * weight_sum(f->W, f->n);
+            g[0] += S;
+            return S;
+        case AS_KERNEL_WHITE: {
+            double t = 0.0;
+            for (size_t i = 0; i < f->n; ++i) t += f->W[i * f->n + i];
+            S = s * p[0] * t;
+            g[0] += S;
+            return S;
+        }
+        case AS_KERNEL_RBF:
+        case AS_KERNEL_MATERN:
+            return fold_scaled(nd, p, f->X, f->n, k->d, f->W, s, g, f->scratch + k->n_params);
+        default: return fold_leaf_pairs(f, nd, p, s, g);
+        }
+    }
+    size_t left = c->node + 1, np_left;
+    size_t right = subtree_end(k, left, &np_left);
+    int left_const = k->nodes[left].type == AS_KERNEL_CONSTANT;
+    int right_const = k->nodes[right].type == AS_KERNEL_CONSTANT;
+    if (nd->type == AS_KERNEL_SUM) {
+        c->node++;
+        double S = fold_rec(f, c, s);
+        return S + fold_rec(f, c, s);
+    }
+    if (left_const) { /* c * right */
+        c->node++;
+        size_t pc = c->param;
+        double cv = k->params[pc];
+        c->node++;
+        c->param++;
+        double S = fold_rec(f, c, s * cv);
+        f->grad[pc] += S;
+        return S;
+    }
+    if (right_const) { /* left * c */
+        size_t pc = c->param + np_left;
+        double cv = k->params[pc];
+        c->node++;
+        double S = fold_rec(f, c, s * cv);
+        c->node++;
+        c->param++;
+        f->grad[pc] += S;
+        return S;
+    }
+    return fold_subtree_pairs(f, c, s);
+}
+
+static size_t fold_scratch_size(const as_kernel *k, size_t n)
+{
+    return k->n_params + 2 * n * k->d + 2 * n + k->d + 1;
+}
+
 int as_kernel_gradient_fold(const as_kernel *k, const double *X, size_t n, const double *W,
                             double *grad, as_error *err)
 {
-    const size_t P = k->n_params, d = k->d;
-    double *g = (double *)malloc((2 * P + 1) * sizeof(double));
-    if (g == NULL) return as_error_set(err, AS_ENOMEM, "out of memory in kernel gradient");
-    double *acc = g + P;
-    for (size_t p = 0; p < P; ++p) acc[p] = 0.0;
-    for (size_t i = 0; i < n; ++i) {
-        const double *xi = X + i * d;
-        for (size_t j = 0; j <= i; ++j) {
-            double w = W[i * n + j];
-            if (w == 0.0) continue;
-            if (j != i) w *= 2.0; /* W symmetric: the (j, i) term equals the (i, j) term */
-            pair_value(k, xi, X + j * d, i == j, g);
-            for (size_t p = 0; p < P; ++p) acc[p] += w * g[p];
-        }
-    }
-    memcpy(grad, acc, P * sizeof(double));
-    free(g);
+    double *scratch = (double *)malloc(fold_scratch_size(k, n) * sizeof(double));
+    if (scratch == NULL) return as_error_set(err, AS_ENOMEM, "out of memory in kernel gradient");
+    for (size_t p = 0; p < k->n_params; ++p) grad[p] = 0.0;
+    fold_ctx f = {k, X, W, n, grad, scratch};
+    cursor c = {0, 0};
+    fold_rec(&f, &c, 1.0);
+    free(scratch);
     return AS_OK;
 }
 

@@ -30,7 +30,7 @@ for f in "$csrc"/*.c; do
     [ "$(basename "$f")" = module.c ] || core_sources+=("$f")
 done
 tests=("$here"/test_*.c)
-common="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-unused-function -pthread -I$csrc"
+common="-std=c11 -fno-math-errno -fno-trapping-math -fopenmp-simd -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-unused-function -pthread -I$csrc"
 
 build() { # build <flavour> <extra cflags>
     local flavour="$1"; shift
