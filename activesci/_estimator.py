@@ -6,7 +6,7 @@ on every activesci estimator, and ``__repr__`` shows the non-default parameters.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 
 class BaseEstimator:
@@ -60,6 +60,21 @@ class BaseEstimator:
         for key, sub_params in nested.items():
             valid[key].set_params(**sub_params)
         return self
+
+    # scikit-learn >= 1.6 asks estimators for their tags (cross-validation, is_regressor...);
+    # subclasses say what they are with _estimator_type = "regressor" | "classifier".
+    _estimator_type: Optional[str] = None
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import (ClassifierTags, RegressorTags, Tags,  # noqa: PLC0415
+                                   TargetTags)
+        kind = self._estimator_type
+        return Tags(
+            estimator_type=kind,
+            target_tags=TargetTags(required=kind in ("regressor", "classifier")),
+            regressor_tags=RegressorTags() if kind == "regressor" else None,
+            classifier_tags=ClassifierTags() if kind == "classifier" else None,
+        )
 
     def __repr__(self) -> str:
         sig = inspect.signature(type(self).__init__)

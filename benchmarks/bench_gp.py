@@ -30,7 +30,14 @@ import time
 import numpy as np
 
 
+def quiesce():
+    """Let OpenBLAS worker threads (ours and NumPy's) stop spinning before a timing: after a
+    threaded call they busy-wait ~0.1 s for more work and would steal the cores we measure."""
+    time.sleep(0.3)
+
+
 def median_time(fn, repeats):
+    quiesce()
     times = []
     out = None
     for _ in range(repeats):

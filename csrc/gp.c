@@ -93,6 +93,7 @@ int as_gp_fit(const as_kernel *k, const double *X, size_t n, const double *y, si
     double *ycm = work, *kwork = ycm + n * n_out;
     size_t lkwork = kernel_ws(k, n);
     int prev = as_blas_threads_for((long)n, 0);
+    as_fpmode fp = as_fp_flush_subnormals();
     double jit = 0.0, scale = 0.0;
     int st = AS_OK;
     for (int attempt = 0;; ++attempt) {
@@ -127,13 +128,28 @@ int as_gp_fit(const as_kernel *k, const double *X, size_t n, const double *y, si
         *lml = lml_value(L, n, y, alpha, n_out);
         *jitter = jit;
     }
+    as_fp_restore(fp);
     as_blas_set_threads(prev);
     return st;
 }
 
+static int gp_lml_impl(const as_kernel *k, const double *X, size_t n, const double *y,
+                       size_t n_out, const double *noise, const unsigned char *is_free,
+                       double *lml, double *grad, double *work, size_t lwork, as_error *err);
+
 int as_gp_lml(const as_kernel *k, const double *X, size_t n, const double *y, size_t n_out,
               const double *noise, const unsigned char *is_free, double *lml, double *grad,
               double *work, size_t lwork, as_error *err)
+{
+    as_fpmode fp = as_fp_flush_subnormals();
+    int st = gp_lml_impl(k, X, n, y, n_out, noise, is_free, lml, grad, work, lwork, err);
+    as_fp_restore(fp);
+    return st;
+}
+
+static int gp_lml_impl(const as_kernel *k, const double *X, size_t n, const double *y,
+                       size_t n_out, const double *noise, const unsigned char *is_free,
+                       double *lml, double *grad, double *work, size_t lwork, as_error *err)
 {
     if (n == 0) return as_error_set(err, AS_EINVAL, "X has 0 samples; at least 1 is required");
     if (lwork < as_gp_workspace_size(k, n, n_out))
@@ -190,6 +206,8 @@ typedef struct {
     double *thetas, *lmls;
     size_t n_starts;
     atomic_int *stop;
+    atomic_size_t *next_start; /* dynamic schedule: each start's result does not depend on
+                                  which thread runs it, so any schedule gives the same output */
     /* per worker */
     int worker, n_workers;
     const as_interrupt *intr; /* only the calling thread polls */
@@ -224,8 +242,10 @@ static int gp_objective(void *ctx, const double *theta, double *f, double *g)
 static void *opt_run(void *arg)
 {
     opt_worker *w = (opt_worker *)arg;
-    for (size_t s = (size_t)w->worker; s < w->n_starts; s += (size_t)w->n_workers) {
-        if (atomic_load(w->stop)) break;
+    as_fpmode fp = as_fp_flush_subnormals(); /* per thread: MXCSR is thread-local */
+    for (;;) {
+        size_t s = atomic_fetch_add(w->next_start, 1);
+        if (s >= w->n_starts || atomic_load(w->stop)) break;
         double *theta = w->thetas + s * w->n_free;
         as_qn_result res;
         int st = as_qn_minimize(gp_objective, w, w->n_free, theta, w->lower, w->upper, w->opt,
@@ -241,6 +261,7 @@ static void *opt_run(void *arg)
         }
         w->lmls[s] = (res.reason == AS_QN_NO_FINITE_START || !isfinite(res.f)) ? -INFINITY : -res.f;
     }
+    as_fp_restore(fp);
     return NULL;
 }
 
@@ -276,6 +297,8 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
     pthread_t *tids = (pthread_t *)calloc((size_t)n_threads, sizeof(pthread_t));
     atomic_int stop;
     atomic_init(&stop, 0);
+    atomic_size_t next_start;
+    atomic_init(&next_start, 0);
     int status = AS_OK;
     if (!workers || !free_idx || !mem || !tids) {
         status = as_error_set(err, AS_ENOMEM, "out of memory for GP optimization workspaces "
@@ -306,6 +329,7 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
         w->lmls = lmls;
         w->n_starts = n_starts;
         w->stop = &stop;
+        w->next_start = &next_start;
         w->worker = t;
         w->n_workers = n_threads;
         w->intr = (t == 0) ? intr : NULL;
@@ -372,6 +396,7 @@ int as_gp_predict(const as_gp_model *gp, const double *Xs, size_t m, double *mea
     int st = as_kernel_matrix(gp->kernel, Xs, m, gp->X, n, Ks, kwork, lk, err);
     if (st != AS_OK) return st;
     int prev = as_blas_threads_for((long)(n > m ? n : m), 0);
+    as_fpmode fp = as_fp_flush_subnormals();
     as_blas_int nn = (as_blas_int)n, mm = (as_blas_int)m, no = (as_blas_int)n_out;
     const double one = 1.0, zero = 0.0, minus_one = -1.0;
     /* meanᵀ (n_out x m, col-major) = αᵀ (n_out x n) · Ksᵀ (n x m) */
@@ -415,6 +440,7 @@ int as_gp_predict(const as_gp_model *gp, const double *Xs, size_t m, double *mea
             }
         }
     }
+    as_fp_restore(fp);
     as_blas_set_threads(prev);
     return st;
 }

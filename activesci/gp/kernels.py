@@ -115,14 +115,27 @@ class Kernel:
     requires_vector_input = True
 
     # -- parameters (scikit-learn style) ------------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> Tuple[str, ...]:
+        # cached per class: inspect.signature costs ~10 µs and kernels are queried often
+        names = cls.__dict__.get("_param_names_cache")
+        if names is None:
+            sig = inspect.signature(cls.__init__)
+            names = tuple(n for n, p in sig.parameters.items()
+                          if n != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+            cls._param_names_cache = names
+        return names
+
+    @classmethod
+    def _hyperparameter_attrs(cls) -> Tuple[str, ...]:
+        attrs = cls.__dict__.get("_hyperparameter_attrs_cache")
+        if attrs is None:
+            attrs = tuple(a for a in dir(cls) if a.startswith("hyperparameter_"))
+            cls._hyperparameter_attrs_cache = attrs
+        return attrs
+
     def get_params(self, deep: bool = True) -> Dict[str, Any]:
-        params = {}
-        sig = inspect.signature(type(self).__init__)
-        for name, p in sig.parameters.items():
-            if name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                continue
-            params[name] = getattr(self, name)
-        return params
+        return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params: Any) -> "Kernel":
         if not params:
@@ -156,7 +169,7 @@ class Kernel:
 
     @property
     def hyperparameters(self) -> List[Hyperparameter]:
-        return [getattr(self, attr) for attr in dir(self) if attr.startswith("hyperparameter_")]
+        return [getattr(self, attr) for attr in self._hyperparameter_attrs()]
 
     @property
     def n_dims(self) -> int:

@@ -98,6 +98,8 @@ class GaussianProcessRegressor(BaseEstimator):
     True
     """
 
+    _estimator_type = "regressor"
+
     def __init__(
         self,
         kernel: Optional[Kernel] = None,
