@@ -28,7 +28,7 @@
 #define QN_C1 1e-3      /* sufficient decrease (Armijo) constant, as scipy's L-BFGS-B          */
 #define QN_C2 0.9       /* curvature constant of the strong Wolfe conditions                   */
 #define QN_MAXLS 20     /* evaluations per line search before it is declared failed            */
-#define QN_BACKOFF 0.25 /* after a non-finite trial: next trial at lo + 0.25 (hi - lo)          */
+#define QN_BACKOFF 0.25 /* after k failed trials in a row: next at lo + 0.25^k (hi - lo)        */
 #define QN_STALLS_MAX 3 /* model-backed continuations in a row after a reduction below ftol    */
 #define QN_BIG 1e10     /* largest step along an unbounded direction                           */
 
@@ -570,11 +570,13 @@ typedef struct {
     double a, f, dphi; /* step, value, slope; f = +inf for a failed evaluation */
 } qn_pt;
 
-/* Trial step for the zoom phase inside the bracket (lo, hi), kept away from its ends. */
-static double qn_zoom_trial(const qn_pt *lo, const qn_pt *hi)
+/* Trial step for the zoom phase inside the bracket (lo, hi), kept away from its ends.
+ * Behind nbad consecutive failed trials (hi not finite) the step shrinks by QN_BACKOFF^nbad,
+ * so that a bad region very close to lo is left behind in a few trials. */
+static double qn_zoom_trial(const qn_pt *lo, const qn_pt *hi, int nbad)
 {
     const double width = hi->a - lo->a;
-    if (!isfinite(hi->f)) return lo->a + QN_BACKOFF * width;
+    if (!isfinite(hi->f)) return lo->a + pow(QN_BACKOFF, nbad < 1 ? 1 : nbad) * width;
     double a = qn_cubic_min(lo->a, lo->f, lo->dphi, hi->a, hi->f, hi->dphi);
     if (!isfinite(a)) a = qn_quad_min(lo->a, lo->f, lo->dphi, hi->a, hi->f);
     const double a_min = lo->a + 0.1 * width, a_max = hi->a - 0.1 * width;
@@ -588,21 +590,22 @@ static double qn_zoom_trial(const qn_pt *lo, const qn_pt *hi)
  * accepted point.  Points beyond the box are never evaluated (trial points are clipped). */
 static int qn_line_search(qn_ws *ws, qn_eval_state *es, const double *x, double f0,
                           double dphi0, double a_init, double a_max, const double *lo,
-                          const double *up, double *fa)
+                          const double *up, double *fa, int *saw_bad)
 {
+    *saw_bad = 0;
     const size_t n = ws->n;
     const double *d = ws->d;
     double *xt = ws->xt, *gt = ws->gt;
     qn_pt prev = {0.0, f0, dphi0}, lo_pt = {0.0, f0, dphi0}, hi_pt = {0.0, f0, dphi0};
     int have_acceptable = 0; /* a point with a > 0 satisfying sufficient decrease is in xa */
-    int zoom = 0;
+    int zoom = 0, nbad = 0;
     double a = a_init;
 
     for (int it = 0; it < QN_MAXLS; ++it) {
         if (zoom) {
             const double width = fabs(hi_pt.a - lo_pt.a);
             if (!(width > DBL_EPSILON * fmax(fabs(lo_pt.a), fabs(hi_pt.a)))) break;
-            a = qn_zoom_trial(&lo_pt, &hi_pt);
+            a = qn_zoom_trial(&lo_pt, &hi_pt, nbad);
             /* a decrease below the rounding level of f cannot be measured: stop */
             if (-a * dphi0 <= 16.0 * DBL_EPSILON * fabs(f0))
                 return have_acceptable ? QN_LS_OK : QN_LS_FLOOR;
@@ -612,6 +615,8 @@ static int qn_line_search(qn_ws *ws, qn_eval_state *es, const double *x, double 
         const int ev = qn_eval(es, xt, &ft, gt);
         if (ev == QN_EV_BUDGET) return QN_LS_BUDGET;
         if (ev == QN_EV_INTR) return QN_LS_INTR;
+        if (ev == QN_EV_BAD) *saw_bad = 1;
+        nbad = ev == QN_EV_BAD ? nbad + 1 : 0;
         qn_pt cur = {a, ft, ev == QN_EV_OK ? qn_dot(n, gt, d) : NAN};
         const int armijo = ev == QN_EV_OK && ft <= f0 + QN_C1 * a * dphi0;
         if (!zoom) {
@@ -752,7 +757,7 @@ int as_qn_minimize(as_qn_objective fun, void *ctx, size_t n, double *x, const do
     qn_eval_state es = {fun, ctx, n, 0, opt->max_fun, INFINITY, ws.xbest};
     qn_mem mem = {0, 0, 1.0};
     int status = AS_OK, reason = AS_QN_LINE_SEARCH_FAILED, iter = 0, small_step = 0, stalls = 0;
-    double f;
+    double f = INFINITY, step_cap = INFINITY;
 
     const int ev0 = qn_eval(&es, x, &f, g);
     if (ev0 == QN_EV_INTR) {
@@ -815,8 +820,13 @@ int as_qn_minimize(as_qn_objective fun, void *ctx, size_t n, double *x, const do
         double a_init = 1.0;
         if (mem.col == 0) /* no curvature information: a step of unit length (as scipy) */
             a_init = fmin(iter == 0 ? a_max : 1.0, 1.0 / dnorm);
+        /* after meeting an infinitely bad point, keep the first trial within twice the last
+         * accepted step: the bad region is likely near (e.g. the optimum lies on its edge) */
+        if (a_init * dnorm > step_cap) a_init = step_cap / dnorm;
         double fnew = f;
-        const int ls = qn_line_search(&ws, &es, x, f, dphi0, a_init, a_max, lo, up, &fnew);
+        int saw_bad = 0;
+        const int ls = qn_line_search(&ws, &es, x, f, dphi0, a_init, a_max, lo, up, &fnew,
+                                      &saw_bad);
         if (ls == QN_LS_BUDGET) {
             reason = AS_QN_MAX_FUN;
             break;
@@ -839,10 +849,13 @@ int as_qn_minimize(as_qn_objective fun, void *ctx, size_t n, double *x, const do
             reason = AS_QN_LINE_SEARCH_FAILED;
             break;
         }
+        double snorm = 0.0;
         for (size_t i = 0; i < n; ++i) {
             ws.xc[i] = ws.xa[i] - x[i]; /* s */
             ws.r[i] = ws.ga[i] - g[i];  /* y */
+            snorm += ws.xc[i] * ws.xc[i];
         }
+        step_cap = saw_bad ? 2.0 * sqrt(snorm) : (step_cap < INFINITY ? 4.0 * step_cap : INFINITY);
         memcpy(x, ws.xa, n * sizeof *x);
         memcpy(g, ws.ga, n * sizeof *g);
         const double fold = f;
@@ -859,7 +872,13 @@ int as_qn_minimize(as_qn_objective fun, void *ctx, size_t n, double *x, const do
         }
     }
 done:
-    memcpy(x, ws.xbest, n * sizeof *x);
+    /* the lowest point seen, or the current iterate if it ties with it to rounding (it is the
+     * point the convergence tests were made at) */
+    if (ev0 == QN_EV_OK && f <= es.fbest + 2.0 * DBL_EPSILON * fabs(es.fbest)) {
+        es.fbest = f;
+    } else {
+        memcpy(x, ws.xbest, n * sizeof *x);
+    }
     res->f = es.fbest;
     res->n_iter = iter;
     res->n_fun = es.n_fun;
