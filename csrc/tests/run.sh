@@ -25,6 +25,11 @@ else
     blas_libs="-L$lib -l$name -Wl,-rpath,$lib"
 fi
 
+# the real generator files, when ../shared is beside the project, are fuzzed by test_lhe
+if [ -z "${AS_LHE_DATA_DIR:-}" ] && [ -d "$csrc/../../shared/data/lhe" ]; then
+    export AS_LHE_DATA_DIR="$(cd "$csrc/../../shared/data/lhe" && pwd)"
+fi
+
 core_sources=()
 for f in "$csrc"/*.c; do
     [ "$(basename "$f")" = module.c ] || core_sources+=("$f")

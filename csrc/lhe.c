@@ -1,0 +1,866 @@
+/* lhe.c -- streaming Les Houches Event parser (see lhe.h). */
+#include "lhe.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    S_PRE = 0,   /* before <LesHouchesEvents>           */
+    S_HEADER,    /* header text, until <init>           */
+    S_INIT_BEAM, /* the beam line of <init>             */
+    S_INIT_PROC, /* one line per process                */
+    S_INIT_REST, /* anything else until </init>         */
+    S_BODY,      /* between events                      */
+    S_EV_HEAD,   /* the first line of an event          */
+    S_EV_PART,   /* particle lines                      */
+    S_EV_TAIL,   /* optional blocks until </event>      */
+    S_DONE       /* after </LesHouchesEvents>           */
+};
+
+/* ------------------------------------------------------------------ growable buffers */
+
+static int grow(void **ptr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need) nc *= 2;
+    void *q = realloc(*ptr, nc * elem);
+    if (q == NULL) return -1;
+    *ptr = q;
+    *cap = nc;
+    return 0;
+}
+
+static int append_text(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (grow((void **)buf, cap, *len + n + 2, 1) < 0) return -1;
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    (*buf)[(*len)++] = '\n';
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+/* ------------------------------------------------------------------ numbers */
+
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+double as_lhe_parse_double(const char *s, const char **end)
+{
+    /* Clinger's fast path: a decimal mantissa below 2^53 times an exact power of ten up to
+     * 1e22 is one correctly rounded operation.  Everything else goes to strtod. */
+    const char *p = s;
+    int neg = 0, exp10 = 0, digits = 0, significant = 0, overflow = 0;
+    uint64_t mant = 0;
+    if (*p == '+' || *p == '-') neg = (*p++ == '-');
+    for (; is_digit(*p); ++p, ++digits) {
+        if (mant == 0 && *p == '0') continue;
+        if (significant < 19) {
+            mant = mant * 10 + (uint64_t)(*p - '0');
+            ++significant;
+        } else {
+            ++exp10;
+            overflow |= (*p != '0');
+        }
+    }
+    if (*p == '.') {
+        for (++p; is_digit(*p); ++p, ++digits) {
+            if (mant == 0 && *p == '0') {
+                --exp10;
+                continue;
+            }
+            if (significant < 19) {
+                mant = mant * 10 + (uint64_t)(*p - '0');
+                ++significant;
+                --exp10;
+            } else {
+                overflow |= (*p != '0');
+            }
+        }
+    }
+    if (digits == 0) goto slow;
+    if (*p == 'e' || *p == 'E' || *p == 'd' || *p == 'D') {
+        const char *q = p + 1;
+        int eneg = 0, e = 0, edigits = 0;
+        if (*q == '+' || *q == '-') eneg = (*q++ == '-');
+        for (; is_digit(*q); ++q, ++edigits)
+            if (e < 100000) e = e * 10 + (*q - '0');
+        if (edigits > 0) {
+            exp10 += eneg ? -e : e;
+            p = q;
+        }
+    }
+    if (*p == '.' || is_digit(*p)) goto slow;
+    *end = p;
+    if (mant == 0) return neg ? -0.0 : 0.0;
+    if (!overflow && mant <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
+        double v = (double)mant;
+        v = exp10 >= 0 ? v * pow10_exact[exp10] : v / pow10_exact[-exp10];
+        return neg ? -v : v;
+    }
+slow:;
+    /* strtod on a NUL-terminated copy, with Fortran's D exponent made an E */
+    char buf[128];
+    size_t n = 0;
+    const char *q = s;
+    while (*q && !is_space(*q) && *q != '<' && n < sizeof buf - 1) {
+        buf[n++] = (*q == 'd' || *q == 'D') ? 'e' : *q;
+        ++q;
+    }
+    buf[n] = '\0';
+    char *e = NULL;
+    double v = strtod(buf, &e);
+    if (e == buf) {
+        *end = s;
+        return 0.0;
+    }
+    *end = s + (e - buf);
+    return v;
+}
+
+static const char *skip_space(const char *p)
+{
+    while (is_space(*p)) ++p;
+    return p;
+}
+
+/* Parse up to max whitespace-separated numbers; returns how many were read. */
+static int parse_numbers(const char *p, double *out, int max, const char **stop)
+{
+    int k = 0;
+    p = skip_space(p);
+    while (k < max && *p && *p != '<') {
+        const char *e;
+        double v = as_lhe_parse_double(p, &e);
+        if (e == p) break;
+        out[k++] = v;
+        p = skip_space(e);
+    }
+    if (stop) *stop = p;
+    return k;
+}
+
+/* ------------------------------------------------------------------ tags and attributes */
+
+/* Does the (left-trimmed) text start with <name followed by '>', '/' or whitespace? */
+static int opens(const char *p, const char *name)
+{
+    size_t n = strlen(name);
+    if (p[0] != '<' || strncmp(p + 1, name, n) != 0) return 0;
+    char c = p[1 + n];
+    return c == '>' || c == '/' || is_space(c) || c == '\0';
+}
+
+static int closes(const char *p, const char *name)
+{
+    size_t n = strlen(name);
+    return p[0] == '<' && p[1] == '/' && strncmp(p + 2, name, n) == 0 && p[2 + n] == '>';
+}
+
+/* Iterate attributes name="value" / name='value' from p (after the tag name) up to '>'.
+ * Returns the pointer after the attribute or NULL at the end; fills name/value spans. */
+static const char *next_attribute(const char *p, const char **name, size_t *name_len,
+                                  const char **value, size_t *value_len)
+{
+    p = skip_space(p);
+    if (*p == '\0' || *p == '>' || *p == '/') return NULL;
+    const char *n0 = p;
+    while (*p && *p != '=' && !is_space(*p) && *p != '>') ++p;
+    *name = n0;
+    *name_len = (size_t)(p - n0);
+    p = skip_space(p);
+    if (*p != '=') return NULL;
+    p = skip_space(p + 1);
+    char quote = *p;
+    if (quote != '"' && quote != '\'') return NULL;
+    const char *v0 = ++p;
+    while (*p && *p != quote) ++p;
+    if (*p != quote) return NULL;
+    *value = v0;
+    *value_len = (size_t)(p - v0);
+    return p + 1;
+}
+
+/* ------------------------------------------------------------------ tables */
+
+static void table_free(as_lhe_table *t)
+{
+    for (size_t i = 0; i < t->n_names; ++i) free(t->names[i]);
+    free(t->names);
+    free(t->event);
+    free(t->column);
+    free(t->value);
+    memset(t, 0, sizeof *t);
+}
+
+/* Column index of a name, adding it if new; hint makes the common "same order as the
+ * previous event" case O(1).  Returns -1 if out of memory. */
+static int table_column(as_lhe_table *t, const char *name, size_t len, size_t *hint)
+{
+    if (*hint < t->n_names && strlen(t->names[*hint]) == len &&
+        memcmp(t->names[*hint], name, len) == 0)
+        return (int)(*hint)++;
+    for (size_t i = 0; i < t->n_names; ++i) {
+        if (strlen(t->names[i]) == len && memcmp(t->names[i], name, len) == 0) {
+            *hint = i + 1;
+            return (int)i;
+        }
+    }
+    if (grow((void **)&t->names, &t->cap_names, t->n_names + 1, sizeof(char *)) < 0) return -1;
+    char *copy = (char *)malloc(len + 1);
+    if (copy == NULL) return -1;
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    t->names[t->n_names] = copy;
+    *hint = t->n_names + 1;
+    return (int)t->n_names++;
+}
+
+static int table_add(as_lhe_table *t, int64_t event, int column, double value)
+{
+    if (t->n == t->cap) {
+        size_t c1 = t->cap, c2 = t->cap, c3 = t->cap;
+        if (grow((void **)&t->event, &c1, t->n + 1, sizeof(int64_t)) < 0 ||
+            grow((void **)&t->column, &c2, t->n + 1, sizeof(int32_t)) < 0 ||
+            grow((void **)&t->value, &c3, t->n + 1, sizeof(double)) < 0)
+            return -1;
+        t->cap = c1;
+    }
+    t->event[t->n] = event;
+    t->column[t->n] = column;
+    t->value[t->n] = value;
+    ++t->n;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ parser object */
+
+as_lhe_parser *as_lhe_new(void)
+{
+    as_lhe_parser *p = (as_lhe_parser *)calloc(1, sizeof *p);
+    if (p) strcpy(p->version, "");
+    return p;
+}
+
+void as_lhe_free(as_lhe_parser *p)
+{
+    if (p == NULL) return;
+    free(p->nparticles);
+    free(p->process_id);
+    free(p->weight);
+    free(p->scale);
+    free(p->aqed);
+    free(p->aqcd);
+    free(p->first_line);
+    free(p->pdgid);
+    free(p->status);
+    free(p->mother1);
+    free(p->mother2);
+    free(p->color1);
+    free(p->color2);
+    free(p->px);
+    free(p->py);
+    free(p->pz);
+    free(p->e);
+    free(p->m);
+    free(p->lifetime);
+    free(p->spin);
+    table_free(&p->weights);
+    table_free(&p->positional);
+    table_free(&p->scales);
+    table_free(&p->attributes);
+    free(p->init.xsec);
+    free(p->init.xsec_error);
+    free(p->init.unit_weight);
+    free(p->init.process_id);
+    free(p->header);
+    free(p->init_extra);
+    for (size_t i = 0; i < p->n_init_weight_ids; ++i) free(p->init_weight_ids[i]);
+    free(p->init_weight_ids);
+    free(p->pending);
+    free(p);
+}
+
+static void table_keep_tail(as_lhe_table *t, size_t mark)
+{
+    /* entries of the event in progress move to the front, renumbered as event 0 */
+    size_t keep = t->n - mark;
+    if (keep > 0 && mark > 0) {
+        memmove(t->event, t->event + mark, keep * sizeof *t->event);
+        memmove(t->column, t->column + mark, keep * sizeof *t->column);
+        memmove(t->value, t->value + mark, keep * sizeof *t->value);
+    }
+    for (size_t i = 0; i < keep; ++i) t->event[i] = 0;
+    t->n = keep;
+}
+
+void as_lhe_clear_events(as_lhe_parser *p)
+{
+    /* Drop the completed events; an event in progress (cut by a chunk boundary) is kept and
+     * becomes event 0 of the next batch. */
+    size_t ne = p->n_events;
+    if (ne > 0 && (p->state == S_EV_PART || p->state == S_EV_TAIL)) {
+        p->nparticles[0] = p->nparticles[ne];
+        p->process_id[0] = p->process_id[ne];
+        p->weight[0] = p->weight[ne];
+        p->scale[0] = p->scale[ne];
+        p->aqed[0] = p->aqed[ne];
+        p->aqcd[0] = p->aqcd[ne];
+        p->first_line[0] = p->first_line[ne];
+    }
+    size_t keep = p->n_particles - p->mark_particles;
+#define AS_KEEP(f) memmove(p->f, p->f + p->mark_particles, keep * sizeof *p->f)
+    if (keep > 0 && p->mark_particles > 0) {
+        AS_KEEP(pdgid);
+        AS_KEEP(status);
+        AS_KEEP(mother1);
+        AS_KEEP(mother2);
+        AS_KEEP(color1);
+        AS_KEEP(color2);
+        AS_KEEP(px);
+        AS_KEEP(py);
+        AS_KEEP(pz);
+        AS_KEEP(e);
+        AS_KEEP(m);
+        AS_KEEP(lifetime);
+        AS_KEEP(spin);
+    }
+#undef AS_KEEP
+    p->n_particles = keep;
+    p->mark_particles = 0;
+    table_keep_tail(&p->weights, p->mark_w);
+    table_keep_tail(&p->positional, p->mark_p);
+    table_keep_tail(&p->scales, p->mark_s);
+    table_keep_tail(&p->attributes, p->mark_a);
+    p->mark_w = p->mark_p = p->mark_s = p->mark_a = 0;
+    p->n_events = 0;
+}
+
+static int reserve_events(as_lhe_parser *p, size_t need)
+{
+    if (need <= p->cap_events) return 0;
+    size_t c = p->cap_events;
+#define AS_GROW_EV(field, type)                                                                \
+    do {                                                                                       \
+        size_t cc = c;                                                                         \
+        if (grow((void **)&p->field, &cc, need, sizeof(type)) < 0) return -1;                  \
+    } while (0)
+    AS_GROW_EV(nparticles, int32_t);
+    AS_GROW_EV(process_id, int32_t);
+    AS_GROW_EV(weight, double);
+    AS_GROW_EV(scale, double);
+    AS_GROW_EV(aqed, double);
+    AS_GROW_EV(aqcd, double);
+    AS_GROW_EV(first_line, int64_t);
+#undef AS_GROW_EV
+    size_t nc = c ? c : 64;
+    while (nc < need) nc *= 2;
+    p->cap_events = nc;
+    return 0;
+}
+
+static int reserve_particles(as_lhe_parser *p, size_t need)
+{
+    if (need <= p->cap_particles) return 0;
+    size_t c = p->cap_particles;
+#define AS_GROW_PA(field, type)                                                                \
+    do {                                                                                       \
+        size_t cc = c;                                                                         \
+        if (grow((void **)&p->field, &cc, need, sizeof(type)) < 0) return -1;                  \
+    } while (0)
+    AS_GROW_PA(pdgid, int32_t);
+    AS_GROW_PA(status, int32_t);
+    AS_GROW_PA(mother1, int32_t);
+    AS_GROW_PA(mother2, int32_t);
+    AS_GROW_PA(color1, int32_t);
+    AS_GROW_PA(color2, int32_t);
+    AS_GROW_PA(px, double);
+    AS_GROW_PA(py, double);
+    AS_GROW_PA(pz, double);
+    AS_GROW_PA(e, double);
+    AS_GROW_PA(m, double);
+    AS_GROW_PA(lifetime, double);
+    AS_GROW_PA(spin, double);
+#undef AS_GROW_PA
+    size_t nc = c ? c : 64;
+    while (nc < need) nc *= 2;
+    p->cap_particles = nc;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ line handlers */
+
+static int fail(as_lhe_parser *p, as_error *err, const char *what)
+{
+    /* drop the event being parsed; keep every completed one */
+    p->n_particles = p->mark_particles;
+    p->weights.n = p->mark_w;
+    p->positional.n = p->mark_p;
+    p->scales.n = p->mark_s;
+    p->attributes.n = p->mark_a;
+    long line = p->line_no > 0 ? p->line_no : 1; /* an empty input fails "at line 1" */
+    int st = as_error_set(err, AS_EPARSE, "line %ld: %s", line, what);
+    if (err) err->line = line;
+    return st;
+}
+
+static int oom(as_error *err)
+{
+    return as_error_set(err, AS_ENOMEM, "out of memory while reading the event file");
+}
+
+static int is_int_value(double v)
+{
+    return isfinite(v) && v == floor(v) && fabs(v) < 2147483648.0;
+}
+
+static int add_named(as_lhe_parser *p, as_lhe_table *t, const char *name, size_t len,
+                     double value, size_t *hint, as_error *err)
+{
+    int col = table_column(t, name, len, hint);
+    if (col < 0 || table_add(t, (int64_t)p->n_events, col, value) < 0) return oom(err);
+    return AS_OK;
+}
+
+static int begin_event(as_lhe_parser *p, const char *t, as_error *err)
+{
+    p->mark_particles = p->n_particles;
+    p->mark_w = p->weights.n;
+    p->mark_p = p->positional.n;
+    p->mark_s = p->scales.n;
+    p->mark_a = p->attributes.n;
+    p->event_line = p->line_no;
+    p->n_positional = 0;
+    size_t hint = 0;
+    const char *a = t + 6, *name, *value;
+    size_t nl, vl;
+    while ((a = next_attribute(a, &name, &nl, &value, &vl)) != NULL) {
+        const char *e;
+        const char *v0 = skip_space(value);
+        double v = as_lhe_parse_double(v0, &e);
+        if (e == v0) v = NAN;
+        int st = add_named(p, &p->attributes, name, nl, v, &hint, err);
+        if (st != AS_OK) return st;
+    }
+    return AS_OK;
+}
+
+static int parse_event_head(as_lhe_parser *p, const char *t, as_error *err)
+{
+    double v[6];
+    int k = parse_numbers(t, v, 6, NULL);
+    if (k < 6)
+        return fail(p, err, "the first line of an event must hold 6 numbers (NUP IDPRUP XWGTUP "
+                            "SCALUP AQEDUP AQCDUP)");
+    if (!is_int_value(v[0]) || v[0] < 0)
+        return fail(p, err, "the particle count NUP is not a non-negative integer");
+    if (reserve_events(p, p->n_events + 1) < 0) return oom(err);
+    size_t i = p->n_events;
+    p->nparticles[i] = (int32_t)v[0];
+    p->process_id[i] = is_int_value(v[1]) ? (int32_t)v[1] : 0;
+    p->weight[i] = v[2];
+    p->scale[i] = v[3];
+    p->aqed[i] = v[4];
+    p->aqcd[i] = v[5];
+    p->first_line[i] = p->event_line;
+    p->parts_left = (int)v[0];
+    if (reserve_particles(p, p->n_particles + (size_t)p->parts_left) < 0) return oom(err);
+    p->state = p->parts_left > 0 ? S_EV_PART : S_EV_TAIL;
+    return AS_OK;
+}
+
+static int parse_particle(as_lhe_parser *p, const char *t, as_error *err)
+{
+    double v[13];
+    int k = parse_numbers(t, v, 13, NULL);
+    if (k < 13) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "a particle line needs 13 numbers (IDUP ISTUP MOTHUP(2) "
+                 "ICOLUP(2) PUP(5) VTIMUP SPINUP), found %d", k);
+        return fail(p, err, msg);
+    }
+    for (int q = 0; q < 6; ++q)
+        if (!is_int_value(v[q])) return fail(p, err, "particle id, status, mothers and colours "
+                                                     "must be integers");
+    size_t j = p->n_particles++;
+    p->pdgid[j] = (int32_t)v[0];
+    p->status[j] = (int32_t)v[1];
+    p->mother1[j] = (int32_t)v[2];
+    p->mother2[j] = (int32_t)v[3];
+    p->color1[j] = (int32_t)v[4];
+    p->color2[j] = (int32_t)v[5];
+    p->px[j] = v[6];
+    p->py[j] = v[7];
+    p->pz[j] = v[8];
+    p->e[j] = v[9];
+    p->m[j] = v[10];
+    p->lifetime[j] = v[11];
+    p->spin[j] = v[12];
+    if (--p->parts_left == 0) p->state = S_EV_TAIL;
+    return AS_OK;
+}
+
+/* Positional <weights> values, named by the header's <initrwgt> ids (else by position). */
+static int add_positional(as_lhe_parser *p, const char *t, as_error *err)
+{
+    double v[64];
+    const char *q = t;
+    for (;;) {
+        int k = parse_numbers(q, v, 64, &q);
+        for (int i = 0; i < k; ++i) {
+            char name[32];
+            const char *nm;
+            size_t len;
+            if ((size_t)p->n_positional < p->n_init_weight_ids) {
+                nm = p->init_weight_ids[p->n_positional];
+                len = strlen(nm);
+            } else {
+                len = (size_t)snprintf(name, sizeof name, "%d", p->n_positional);
+                nm = name;
+            }
+            ++p->n_positional;
+            int st = add_named(p, &p->positional, nm, len, v[i], &p->hint_p, err);
+            if (st != AS_OK) return st;
+        }
+        if (k < 64) break;
+    }
+    if (*q != '\0' && *q != '<') return fail(p, err, "<weights> holds something that is not a number");
+    return AS_OK;
+}
+
+/* Every <wgt id=..>v</wgt> and <weight id|name=..>v</weight> on the line. */
+static int add_tagged_weights(as_lhe_parser *p, const char *line, as_error *err)
+{
+    const char *s = line;
+    while ((s = strchr(s, '<')) != NULL) {
+        size_t taglen = 0;
+        if (opens(s, "wgt")) taglen = 4;
+        else if (opens(s, "weight")) taglen = 7;
+        if (taglen == 0) {
+            ++s;
+            continue;
+        }
+        const char *a = s + taglen, *name, *value, *id = NULL;
+        size_t nl, vl, idl = 0;
+        while ((a = next_attribute(a, &name, &nl, &value, &vl)) != NULL) {
+            if ((nl == 2 && memcmp(name, "id", 2) == 0) ||
+                (nl == 4 && memcmp(name, "name", 4) == 0)) {
+                id = value;
+                idl = vl;
+                while (idl > 0 && is_space(id[0])) ++id, --idl;
+                while (idl > 0 && is_space(id[idl - 1])) --idl;
+            }
+        }
+        const char *gt = strchr(s, '>');
+        if (gt == NULL) return fail(p, err, "unterminated weight tag");
+        const char *num = skip_space(gt + 1), *e;
+        double v = as_lhe_parse_double(num, &e);
+        if (e == num) return fail(p, err, "a weight tag does not contain a number");
+        if (id != NULL) {
+            int st = add_named(p, &p->weights, id, idl, v, &p->hint_w, err);
+            if (st != AS_OK) return st;
+        }
+        s = e;
+    }
+    return AS_OK;
+}
+
+static int parse_scales(as_lhe_parser *p, const char *t, as_error *err)
+{
+    const char *a = t + 7, *name, *value;
+    size_t nl, vl;
+    while ((a = next_attribute(a, &name, &nl, &value, &vl)) != NULL) {
+        const char *v0 = skip_space(value), *e;
+        double v = as_lhe_parse_double(v0, &e);
+        if (e == v0) v = NAN;
+        int st = add_named(p, &p->scales, name, nl, v, &p->hint_s, err);
+        if (st != AS_OK) return st;
+    }
+    return AS_OK;
+}
+
+static int parse_tail(as_lhe_parser *p, const char *t, as_error *err)
+{
+    if (p->skip_block) {
+        if (strstr(t, "</mgrwt>") || strstr(t, "</clustering>")) p->skip_block = 0;
+        return AS_OK;
+    }
+    if (p->in_weights_block) {
+        const char *close = strstr(t, "</weights>");
+        int st = add_positional(p, t, err);
+        if (close) p->in_weights_block = 0;
+        return st;
+    }
+    if (*t != '<') return AS_OK; /* '#' comments and stray text */
+    /* dispatch on the first letter: most lines of a MadGraph file are <wgt ...> */
+    switch (t[1]) {
+    case 'w':
+        if (opens(t, "weights")) {
+            const char *gt = strchr(t, '>');
+            p->in_weights_block = strstr(t, "</weights>") == NULL;
+            return gt ? add_positional(p, gt + 1, err)
+                      : fail(p, err, "unterminated <weights> tag");
+        }
+        return add_tagged_weights(p, t, err);
+    case '/':
+        if (closes(t, "event")) {
+            p->n_events++;
+            p->mark_particles = p->n_particles;
+            p->mark_w = p->weights.n;
+            p->mark_p = p->positional.n;
+            p->mark_s = p->scales.n;
+            p->mark_a = p->attributes.n;
+            p->state = S_BODY;
+        }
+        return AS_OK;
+    case 'e':
+        if (opens(t, "event")) return fail(p, err, "a new <event> starts before </event>");
+        break;
+    case 'm':
+    case 'c':
+        if (opens(t, "mgrwt") || opens(t, "clustering")) {
+            p->skip_block = !(strstr(t, "</mgrwt>") || strstr(t, "</clustering>"));
+            return AS_OK;
+        }
+        break;
+    case 's':
+        if (opens(t, "scales")) return parse_scales(p, t, err);
+        break;
+    default: break;
+    }
+    return add_tagged_weights(p, t, err);
+}
+
+static int parse_init_beam(as_lhe_parser *p, const char *t, as_error *err)
+{
+    double v[10];
+    if (parse_numbers(t, v, 10, NULL) < 10)
+        return fail(p, err, "the <init> block must start with 10 numbers (IDBMUP(2) EBMUP(2) "
+                            "PDFGUP(2) PDFSUP(2) IDWTUP NPRUP)");
+    for (int i = 0; i < 2; ++i) {
+        p->init.beam_id[i] = (int)v[i];
+        p->init.beam_energy[i] = v[2 + i];
+        p->init.pdf_group[i] = (int)v[4 + i];
+        p->init.pdf_set[i] = (int)v[6 + i];
+    }
+    p->init.weighting_strategy = (int)v[8];
+    if (!is_int_value(v[9]) || v[9] < 0 || v[9] > 100000)
+        return fail(p, err, "NPRUP (the number of processes) in <init> is not a valid count");
+    p->init.n_processes = (int)v[9];
+    size_t n = (size_t)p->init.n_processes + 1;
+    p->init.xsec = (double *)calloc(n, sizeof(double));
+    p->init.xsec_error = (double *)calloc(n, sizeof(double));
+    p->init.unit_weight = (double *)calloc(n, sizeof(double));
+    p->init.process_id = (int *)calloc(n, sizeof(int));
+    if (!p->init.xsec || !p->init.xsec_error || !p->init.unit_weight || !p->init.process_id)
+        return oom(err);
+    p->procs_left = p->init.n_processes;
+    p->state = p->procs_left > 0 ? S_INIT_PROC : S_INIT_REST;
+    return AS_OK;
+}
+
+static int parse_init_proc(as_lhe_parser *p, const char *t, as_error *err)
+{
+    double v[4];
+    if (parse_numbers(t, v, 4, NULL) < 4)
+        return fail(p, err, "a process line in <init> needs 4 numbers (XSECUP XERRUP XMAXUP "
+                            "LPRUP)");
+    int i = p->init.n_processes - p->procs_left;
+    p->init.xsec[i] = v[0];
+    p->init.xsec_error[i] = v[1];
+    p->init.unit_weight[i] = v[2];
+    p->init.process_id[i] = (int)v[3];
+    if (--p->procs_left == 0) p->state = S_INIT_REST;
+    return AS_OK;
+}
+
+static int header_line(as_lhe_parser *p, const char *line, size_t len, const char *t,
+                       as_error *err)
+{
+    if (opens(t, "init")) {
+        p->have_init = 1;
+        p->state = S_INIT_BEAM;
+        return AS_OK;
+    }
+    if (opens(t, "event")) return fail(p, err, "an <event> before the <init> block; the file "
+                                               "has no <init> block");
+    if (append_text(&p->header, &p->header_len, &p->header_cap, line, len) < 0) return oom(err);
+    if (strstr(t, "<initrwgt")) p->in_initrwgt = 1;
+    if (p->in_initrwgt) {
+        const char *s = t;
+        while ((s = strstr(s, "<weight")) != NULL) {
+            if (!opens(s, "weight")) {
+                ++s;
+                continue;
+            }
+            const char *a = s + 7, *name, *value;
+            size_t nl, vl;
+            while ((a = next_attribute(a, &name, &nl, &value, &vl)) != NULL) {
+                if (nl == 2 && memcmp(name, "id", 2) == 0) {
+                    while (vl > 0 && is_space(value[0])) ++value, --vl;
+                    while (vl > 0 && is_space(value[vl - 1])) --vl;
+                    if (grow((void **)&p->init_weight_ids, &p->cap_init_weight_ids,
+                             p->n_init_weight_ids + 1, sizeof(char *)) < 0)
+                        return oom(err);
+                    char *copy = (char *)malloc(vl + 1);
+                    if (copy == NULL) return oom(err);
+                    memcpy(copy, value, vl);
+                    copy[vl] = '\0';
+                    p->init_weight_ids[p->n_init_weight_ids++] = copy;
+                }
+            }
+            ++s;
+        }
+    }
+    if (strstr(t, "</initrwgt>")) p->in_initrwgt = 0;
+    return AS_OK;
+}
+
+static int process_line(as_lhe_parser *p, char *line, size_t len, as_error *err)
+{
+    ++p->line_no;
+    if (len > 0 && line[len - 1] == '\r') line[--len] = '\0';
+    const char *t = skip_space(line);
+    switch (p->state) {
+    case S_PRE:
+        if (strstr(t, "<LesHouchesEvents")) {
+            const char *v = strstr(t, "version=");
+            if (v) {
+                v += 8;
+                char q = *v;
+                if (q == '"' || q == '\'') {
+                    const char *e = strchr(v + 1, q);
+                    size_t n = e ? (size_t)(e - v - 1) : 0;
+                    if (n >= sizeof p->version) n = sizeof p->version - 1;
+                    memcpy(p->version, v + 1, n);
+                    p->version[n] = '\0';
+                }
+            }
+            p->state = S_HEADER;
+            return AS_OK;
+        }
+        if (opens(t, "init") || opens(t, "event") || opens(t, "header"))
+            return fail(p, err, "not a Les Houches Event file: no <LesHouchesEvents> tag before "
+                                "the first block");
+        return AS_OK;
+    case S_HEADER: return header_line(p, line, len, t, err);
+    case S_INIT_BEAM:
+        if (*t == '\0' || *t == '#') return AS_OK;
+        return parse_init_beam(p, t, err);
+    case S_INIT_PROC:
+        if (*t == '\0' || *t == '#') return AS_OK;
+        if (*t == '<') {
+            /* fewer process lines than NPRUP declared (seen in real files): keep those read */
+            p->init.n_processes -= p->procs_left;
+            p->procs_left = 0;
+            p->state = S_INIT_REST;
+            --p->line_no;
+            return process_line(p, line, len, err);
+        }
+        return parse_init_proc(p, t, err);
+    case S_INIT_REST:
+        if (closes(t, "init")) {
+            p->state = S_BODY;
+            return AS_OK;
+        }
+        if (append_text(&p->init_extra, &p->init_extra_len, &p->init_extra_cap, line, len) < 0)
+            return oom(err);
+        return AS_OK;
+    case S_BODY:
+        if (opens(t, "event")) {
+            p->state = S_EV_HEAD;
+            p->hint_w = p->hint_p = p->hint_s = 0;
+            return begin_event(p, t, err);
+        }
+        if (closes(t, "LesHouchesEvents")) p->state = S_DONE;
+        return AS_OK;
+    case S_EV_HEAD:
+        if (*t == '\0' || *t == '#') return AS_OK;
+        if (*t == '<') return fail(p, err, "an event must start with its NUP IDPRUP ... line");
+        return parse_event_head(p, t, err);
+    case S_EV_PART:
+        if (*t == '#') return AS_OK;
+        if (*t == '<' || *t == '\0') {
+            char msg[128];
+            snprintf(msg, sizeof msg, "the event declares %d particles but %d particle line%s "
+                     "missing", p->nparticles[p->n_events], p->parts_left,
+                     p->parts_left == 1 ? " is" : "s are");
+            return fail(p, err, msg);
+        }
+        return parse_particle(p, t, err);
+    case S_EV_TAIL: return parse_tail(p, t, err);
+    case S_DONE: return AS_OK;
+    default: return fail(p, err, "internal parser state corrupted");
+    }
+}
+
+int as_lhe_feed(as_lhe_parser *p, const char *data, size_t len, as_error *err)
+{
+    if (p->done) return as_error_set(err, AS_EINVAL, "the parser already stopped (an error or "
+                                     "the end of input); create a new one");
+    const char *end = data + len;
+    while (data < end) {
+        const char *nl = (const char *)memchr(data, '\n', (size_t)(end - data));
+        size_t piece = nl ? (size_t)(nl - data) : (size_t)(end - data);
+        if (grow((void **)&p->pending, &p->pending_cap, p->pending_len + piece + 1, 1) < 0)
+            return oom(err);
+        memcpy(p->pending + p->pending_len, data, piece);
+        p->pending_len += piece;
+        p->pending[p->pending_len] = '\0';
+        if (nl == NULL) break; /* incomplete line: wait for the next chunk */
+        size_t linelen = p->pending_len;
+        p->pending_len = 0;
+        int st = process_line(p, p->pending, linelen, err);
+        if (st != AS_OK) {
+            p->done = 1;
+            return st;
+        }
+        data = nl + 1;
+    }
+    return AS_OK;
+}
+
+int as_lhe_finish(as_lhe_parser *p, as_error *err)
+{
+    if (p->done) return AS_OK;
+    int in_event = p->state == S_EV_HEAD || p->state == S_EV_PART || p->state == S_EV_TAIL;
+    if (p->pending_len > 0 && !in_event) { /* e.g. a closing tag without a final newline */
+        size_t n = p->pending_len;
+        p->pending_len = 0;
+        int st = process_line(p, p->pending, n, err);
+        if (st != AS_OK) {
+            p->done = 1;
+            return st;
+        }
+    }
+    p->done = 1;
+    if (p->state == S_PRE)
+        return fail(p, err, "not a Les Houches Event file: no <LesHouchesEvents> tag");
+    if (!p->have_init) return fail(p, err, "the file ended before an <init> block");
+    if (p->state == S_INIT_BEAM || p->state == S_INIT_PROC || p->state == S_INIT_REST)
+        return fail(p, err, "the file ended inside the <init> block (truncated file)");
+    if (p->state == S_EV_HEAD || p->state == S_EV_PART || p->state == S_EV_TAIL) {
+        if (p->pending_len > 0) ++p->line_no; /* the cut line */
+        char msg[128];
+        snprintf(msg, sizeof msg, "the file ended inside the event that starts at line %ld "
+                 "(truncated file)", p->event_line);
+        return fail(p, err, msg);
+    }
+    if (p->state != S_DONE)
+        return fail(p, err, "the file ended without </LesHouchesEvents> (truncated file)");
+    return AS_OK;
+}

@@ -1,0 +1,279 @@
+/* test_lhe.c -- the LHE parser: values, chunking invariance, truncation at every byte, and a
+ * deterministic mutation fuzzer (run under ASan/UBSan and valgrind by run.sh).  Real generator
+ * files are fuzzed too when AS_LHE_DATA_DIR points at them (plain .lhe only). */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "as_test.h"
+#include "lhe.h"
+#include "rng.h"
+
+static const char *SAMPLE =
+    "<LesHouchesEvents version=\"3.0\">\n"
+    "<header>\n<!-- <init> inside a comment is not the init block -->\n"
+    "<initrwgt>\n<weightgroup name='scale'>\n<weight id='up'> mu=2 </weight>\n"
+    "<weight id='down'> mu=0.5 </weight>\n</weightgroup>\n</initrwgt>\n</header>\n"
+    "<init>\n 11 -11 4.56E+01 4.56E+01 0 0 0 0 3 1\n 1.9E+03 1.0E+00 1.0E+00 1\n"
+    "<generator name='test'>x</generator>\n</init>\n"
+    "<event npLO=\" 2 \">\n 4 1 +1.0e+00 9.1e+01 7.8e-03 1.18e-01\n"
+    " 11 -1 0 0 0 0 0. 0. 45.6 45.6 0. 0. 9.\n"
+    " -11 -1 0 0 0 0 0. 0. -45.6 45.6 0. 0. 9.\n"
+    " 13 1 1 2 0 0 1.5 -2.5 30.0 45.6 0.105 0. 1.\n"
+    " -13 1 1 2 0 0 -1.5 2.5 -30.0 45.6 0.105 0. -1.\n"
+    "# a comment\n<mgrwt>\n<rscale> 1 </rscale>\n</mgrwt>\n"
+    "<rwgt>\n<wgt id='up'> 1.1 </wgt>\n<wgt id='down'> 0.9 </wgt>\n</rwgt>\n"
+    "<scales muf='91.2' mur=\"45\"> </scales>\n</event>\n"
+    "<event>\n 2 1 2.0 91.0 0.0078 0.118\n"
+    " 22 1 0 0 0 0 1 0 0 1 0 0 9\n 22 1 0 0 0 0 -1 0 0 1 0 0 9\n"
+    "<weights>\n 2.2\n 1.8 </weights>\n<clustering>\n<clus scale='1'> 1 2 </clus>\n"
+    "</clustering>\n</event>\n"
+    "<event>\n 1 7 -3.0D+00 1.0 0.0 0.0\n 23 2 0 0 0 0 0 0 0 91.2 91.2 0 9\n"
+    "<weight name='sqme'>1.5E-01</weight>\n</event>\n"
+    "</LesHouchesEvents>\n";
+
+typedef struct {
+    size_t n_events, n_particles, n_w;
+    double sum;
+} summary;
+
+static int run(const char *text, size_t len, const size_t *cuts, size_t ncuts, summary *out,
+               as_error *err)
+{
+    as_lhe_parser *p = as_lhe_new();
+    memset(out, 0, sizeof *out);
+    size_t pos = 0;
+    int st = AS_OK;
+    for (size_t c = 0; c <= ncuts && st == AS_OK; ++c) {
+        size_t end = c < ncuts ? cuts[c] : len;
+        if (end < pos) end = pos;
+        if (end > len) end = len;
+        st = as_lhe_feed(p, text + pos, end - pos, err);
+        pos = end;
+        /* take the completed events, as the Python layer does */
+        out->n_events += p->n_events;
+        out->n_particles += p->mark_particles;
+        out->n_w += p->mark_w + p->mark_p;
+        for (size_t i = 0; i < p->n_events; ++i) out->sum += p->weight[i] + p->scale[i];
+        for (size_t j = 0; j < p->mark_particles; ++j) out->sum += p->px[j] + p->pz[j] + p->pdgid[j];
+        as_lhe_clear_events(p);
+    }
+    if (st == AS_OK) st = as_lhe_finish(p, err);
+    out->n_events += p->n_events;
+    out->n_particles += p->mark_particles;
+    for (size_t i = 0; i < p->n_events; ++i) out->sum += p->weight[i] + p->scale[i];
+    for (size_t j = 0; j < p->mark_particles; ++j) out->sum += p->px[j] + p->pz[j] + p->pdgid[j];
+    as_lhe_free(p);
+    return st;
+}
+
+static void test_sample_values(void)
+{
+    as_lhe_parser *p = as_lhe_new();
+    as_error err;
+    AS_CHECK(as_lhe_feed(p, SAMPLE, strlen(SAMPLE), &err) == AS_OK);
+    AS_CHECK(as_lhe_finish(p, &err) == AS_OK);
+    AS_CHECK(p->n_events == 3 && p->n_particles == 7);
+    AS_CHECK(strcmp(p->version, "3.0") == 0);
+    AS_CHECK(p->init.beam_id[0] == 11 && p->init.beam_id[1] == -11);
+    AS_CHECK(p->init.n_processes == 1 && p->init.xsec[0] == 1900.0);
+    AS_CHECK(p->n_init_weight_ids == 2 && strcmp(p->init_weight_ids[1], "down") == 0);
+    AS_CHECK(p->weight[2] == -3.0 && p->process_id[2] == 7);
+    AS_CHECK(p->pdgid[2] == 13 && p->px[3] == -1.5 && p->spin[3] == -1.0 && p->m[2] == 0.105);
+    /* named: up, down (event 0), sqme (event 2); positional <weights> named up, down (event 1) */
+    AS_CHECK(p->weights.n_names == 3 && p->weights.n == 3);
+    AS_CHECK(p->positional.n == 2 && p->positional.event[0] == 1 && p->positional.value[1] == 1.8);
+    AS_CHECK(strcmp(p->positional.names[0], "up") == 0);
+    AS_CHECK(p->scales.n == 2 && p->scales.value[0] == 91.2);
+    AS_CHECK(p->attributes.n == 1 && p->attributes.value[0] == 2.0);
+    AS_CHECK(strstr(p->init_extra, "generator") != NULL);
+    AS_CHECK(strstr(p->header, "initrwgt") != NULL);
+    as_lhe_free(p);
+}
+
+static void test_chunking_invariance(void)
+{
+    size_t len = strlen(SAMPLE);
+    summary ref, s;
+    as_error err;
+    AS_CHECK(run(SAMPLE, len, NULL, 0, &ref, &err) == AS_OK);
+    AS_CHECK(ref.n_events == 3 && ref.n_particles == 7 && ref.n_w == 5);
+    for (size_t cut = 0; cut <= len; ++cut) {
+        int st = run(SAMPLE, len, &cut, 1, &s, &err);
+        if (st != AS_OK || s.n_events != ref.n_events || s.n_particles != ref.n_particles ||
+            s.sum != ref.sum || s.n_w != ref.n_w) {
+            AS_CHECK(0 && "two-chunk split changed the result");
+            fprintf(stderr, "cut at %zu: %s\n", cut, err.msg);
+            break;
+        }
+    }
+    as_rng r;
+    as_rng_init(&r, 5, 0);
+    for (int trial = 0; trial < 200; ++trial) {
+        size_t cuts[40];
+        for (int c = 0; c < 40; ++c) cuts[c] = (size_t)as_rng_bounded(&r, len + 1);
+        for (int a = 0; a < 40; ++a) /* sort */
+            for (int b = a + 1; b < 40; ++b)
+                if (cuts[b] < cuts[a]) {
+                    size_t t = cuts[a];
+                    cuts[a] = cuts[b];
+                    cuts[b] = t;
+                }
+        AS_CHECK(run(SAMPLE, len, cuts, 40, &s, &err) == AS_OK);
+        AS_CHECK(s.n_events == 3 && s.sum == ref.sum);
+    }
+}
+
+static void test_truncation_everywhere(void)
+{
+    size_t len = strlen(SAMPLE);
+    summary s;
+    as_error err;
+    size_t last_ok = 0;
+    for (size_t cut = 0; cut < len; ++cut) {
+        as_error_clear(&err);
+        int st = run(SAMPLE, cut, NULL, 0, &s, &err);
+        AS_CHECK(st == AS_EPARSE || st == AS_OK);
+        if (st == AS_EPARSE) AS_CHECK(err.line >= 1 && err.msg[0] != '\0');
+        AS_CHECK(s.n_events <= 3);
+        if (st == AS_OK) last_ok = cut;
+    }
+    /* only the complete file, or the file missing just its final newline, is accepted */
+    AS_CHECK(last_ok == 0 || last_ok >= len - 1);
+}
+
+static void test_errors_name_the_problem(void)
+{
+    as_error err;
+    summary s;
+    const char *no_init = "<LesHouchesEvents version=\"1.0\">\n<event>\n1 1 1 1 1 1\n";
+    AS_CHECK(run(no_init, strlen(no_init), NULL, 0, &s, &err) == AS_EPARSE);
+    AS_CHECK(strstr(err.msg, "<init>") != NULL && err.line == 2);
+    char *bad = strdup(SAMPLE);
+    char *q = strstr(bad, " 11 -1 0 0 0 0 0. 0. 45.6");
+    q[20] = 'x'; /* a letter inside a number */
+    AS_CHECK(run(bad, strlen(bad), NULL, 0, &s, &err) == AS_EPARSE);
+    AS_CHECK(strstr(err.msg, "13 numbers") != NULL);
+    AS_CHECK(s.n_events == 0);
+    free(bad);
+    as_lhe_parser *p = as_lhe_new();
+    AS_CHECK(as_lhe_feed(p, "garbage\n", 8, &err) == AS_OK);
+    AS_CHECK(as_lhe_finish(p, &err) == AS_EPARSE && strstr(err.msg, "not a Les Houches") != NULL);
+    AS_CHECK(as_lhe_feed(p, "x", 1, &err) == AS_EINVAL); /* stopped parsers refuse input */
+    as_lhe_free(p);
+}
+
+static const char ALPHABET[] = " \n\n<>/=#'\"0123456789.eE+-dDinitevntwgsl";
+
+static void mutate_and_parse(const char *base, size_t len, as_rng *r, int iterations)
+{
+    char *buf = malloc(2 * len + 64);
+    as_error err;
+    summary s;
+    for (int it = 0; it < iterations; ++it) {
+        size_t n = len;
+        memcpy(buf, base, len);
+        int edits = 1 + (int)as_rng_bounded(r, 8);
+        for (int e = 0; e < edits && n > 0; ++e) {
+            size_t at = (size_t)as_rng_bounded(r, n);
+            switch (as_rng_bounded(r, 4)) {
+            case 0: buf[at] = ALPHABET[as_rng_bounded(r, sizeof ALPHABET - 1)]; break;
+            case 1: { /* delete a run */
+                size_t k = 1 + (size_t)as_rng_bounded(r, 40);
+                if (at + k > n) k = n - at;
+                memmove(buf + at, buf + at + k, n - at - k);
+                n -= k;
+                break;
+            }
+            case 2: { /* duplicate a run (bounded growth) */
+                size_t k = 1 + (size_t)as_rng_bounded(r, 30);
+                if (at + k > n) k = n - at;
+                if (n + k > 2 * len + 60) break;
+                memmove(buf + at + k, buf + at, n - at);
+                n += k;
+                break;
+            }
+            default: buf[at] = (char)as_rng_bounded(r, 256); break;
+            }
+        }
+        size_t cuts[3] = {(size_t)as_rng_bounded(r, n + 1), (size_t)as_rng_bounded(r, n + 1),
+                          (size_t)as_rng_bounded(r, n + 1)};
+        if (cuts[0] > cuts[1]) { size_t t = cuts[0]; cuts[0] = cuts[1]; cuts[1] = t; }
+        if (cuts[1] > cuts[2]) { size_t t = cuts[1]; cuts[1] = cuts[2]; cuts[2] = t; }
+        if (cuts[0] > cuts[1]) { size_t t = cuts[0]; cuts[0] = cuts[1]; cuts[1] = t; }
+        int st = run(buf, n, cuts, 3, &s, &err);
+        if (!(st == AS_OK || st == AS_EPARSE)) AS_CHECK(st == AS_OK || st == AS_EPARSE);
+    }
+    free(buf);
+}
+
+static void test_mutation_fuzz(void)
+{
+    int quick = getenv("AS_TEST_QUICK") != NULL;
+    as_rng r;
+    as_rng_init(&r, 2024, 1);
+    mutate_and_parse(SAMPLE, strlen(SAMPLE), &r, quick ? 2000 : 30000);
+    const char *dir = getenv("AS_LHE_DATA_DIR");
+    if (dir == NULL) return;
+    DIR *d = opendir(dir);
+    if (d == NULL) return;
+    struct dirent *ent;
+    int files = 0;
+    while ((ent = readdir(d)) != NULL) {
+        size_t nl = strlen(ent->d_name);
+        if (nl < 5 || strcmp(ent->d_name + nl - 4, ".lhe") != 0) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+        FILE *f = fopen(path, "rb");
+        if (f == NULL) continue;
+        fseek(f, 0, SEEK_END);
+        long size = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        if (size > 0 && size < (1 << 20)) {
+            char *text = malloc((size_t)size);
+            if (fread(text, 1, (size_t)size, f) == (size_t)size) {
+                summary s;
+                as_error err;
+                AS_CHECK(run(text, (size_t)size, NULL, 0, &s, &err) == AS_OK);
+                mutate_and_parse(text, (size_t)size, &r, quick ? 20 : 300);
+                ++files;
+            }
+            free(text);
+        }
+        fclose(f);
+    }
+    closedir(d);
+    printf("  fuzzed %d real files from %s\n", files, dir);
+}
+
+static void test_number_parser_against_strtod(void)
+{
+    as_rng r;
+    as_rng_init(&r, 11, 0);
+    char buf[64];
+    const char *fmts[] = {"%.10e", "%+.16e", "%.17g", "%.6E", "%.3f", "%.0f"};
+    int quick = getenv("AS_TEST_QUICK") != NULL;
+    for (int i = 0; i < (quick ? 20000 : 300000); ++i) {
+        double x = as_rng_normal(&r) * pow(10.0, (double)((int)as_rng_bounded(&r, 60) - 30));
+        snprintf(buf, sizeof buf, fmts[i % 6], x);
+        const char *end;
+        double v = as_lhe_parse_double(buf, &end);
+        double ref = strtod(buf, NULL);
+        if (v != ref || *end != '\0') {
+            AS_CHECK(v == ref && *end == '\0');
+            fprintf(stderr, "%s -> %.17g vs %.17g\n", buf, v, ref);
+            break;
+        }
+    }
+}
+
+int main(void)
+{
+    AS_RUN(test_sample_values);
+    AS_RUN(test_chunking_invariance);
+    AS_RUN(test_truncation_everywhere);
+    AS_RUN(test_errors_name_the_problem);
+    AS_RUN(test_number_parser_against_strtod);
+    AS_RUN(test_mutation_fuzz);
+    AS_TEST_EXIT();
+}
