@@ -1,0 +1,391 @@
+"""The active-sciencing loop: choose a design, run the experiment, update the posterior, repeat.
+
+Each step of a :class:`Campaign`
+
+1. estimates the utility U(φ) (expected information gain by default) of candidate designs by
+   simulation and maximizes this noisy function by Bayesian optimization with the ask/tell
+   :class:`~activesci.optimizer.Optimizer` (or picks φ at random, or from a fixed grid: the
+   baselines run through the same code);
+2. chooses φ where a Gaussian process fitted to the utility estimates has its largest mean
+   (robust to the Monte Carlo noise of single estimates);
+3. runs the experiment at φ (a callable, by default the simulator at a hidden true θ);
+4. updates the grid posterior with the data's likelihood (exact or estimated);
+5. records everything, in memory and, with ``storage``, in a SQLite file (each utility
+   estimate committed as it completes), so that an interrupted campaign resumes where it
+   stopped, without repeating or losing any evaluation.
+
+Randomness is derived per step and per evaluation from ``random_state``, so a resumed campaign
+makes exactly the choices the uninterrupted one would have made.
+"""
+from __future__ import annotations
+
+import json
+import numbers
+import os
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+
+import numpy as np
+
+from .._validation import RandomState, check_scalar, seed_from_random_state
+from ..storage import RunStore
+from .eig import UTILITIES, as_grid_posterior, expected_information_gain, resolve_n_events
+from .likelihood import make_likelihood
+from .posterior import GridPosterior
+from .result import CampaignResult
+
+__all__ = ["Campaign"]
+
+POLICIES = ("bo", "random", "grid")
+METHODS = ("exact", "histogram", "kde", "ratio", "abc")
+
+
+def _derive(seed: int, *keys: int) -> int:
+    """A 63-bit seed for (seed, keys...): independent streams per step and evaluation."""
+    ss = np.random.SeedSequence([seed & 0xFFFFFFFFFFFFFFFF, *[int(k) for k in keys]])
+    return int(ss.generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+class Campaign:
+    """Sequential experimental design for the parameters θ of a simulator.
+
+    Parameters
+    ----------
+    simulator : Simulator
+        ``simulate(theta, phi, n, random_state)`` (and ``logpdf`` for ``method="exact"``);
+        θ has 1 or 2 components (the posterior lives on a grid).
+    prior : GridPosterior or distribution with logpdf
+        Belief about θ before the first experiment.
+    phi_space : (low, high) or list of such pairs
+        The range of designs (one pair per design variable).
+    experiment : callable, optional
+        ``experiment(phi) -> data`` runs the real experiment. Default: the simulator at the
+        hidden true θ ``truth`` with ``n_events(phi)`` events.
+    n_events : int or callable, default=100
+        Events per experiment, or ``n_events(phi)`` (e.g. luminosity × cross section).
+    utility : {"information_gain", "variance_reduction"}
+    method : {"exact", "histogram", "kde", "ratio", "abc"}
+        Likelihood used both for utility estimates and for the posterior update.
+    policy : {"bo", "random", "grid"}, default="bo"
+        How the design is chosen: Bayesian optimization of the utility, or the baselines.
+    n_utility_evals : int, default=12
+        Utility estimates per step (``policy="bo"``).
+    n_datasets : int, default=100
+        Simulated data sets per utility estimate.
+    grid_points : int, default=201
+        Grid cells per parameter.
+    truth : float or array, optional
+        The hidden θ of the default experiment (default: a draw from the prior).
+    optimizer_kwargs : dict, optional
+        Passed to :class:`activesci.optimizer.Optimizer`.
+    likelihood_kwargs : dict, optional
+        Passed to the likelihood model (``bins``, ``n_reference``, ``feature``, ...).
+    random_state : int, Generator or None
+    storage : path, optional
+        SQLite file; an existing one is resumed (same configuration required).
+
+    Examples
+    --------
+    >>> from activesci.simulators import GaussianDemo
+    >>> from activesci.design import Campaign, GridPosterior
+    >>> prior = GridPosterior.from_logpdf(lambda t: -0.5 * t[:, 0] ** 2, [(-5, 5)], 201)
+    >>> c = Campaign(GaussianDemo(), prior, (0.0, 2 * np.pi), n_events=5, truth=0.3,
+    ...              n_utility_evals=8, n_datasets=40, random_state=1)
+    >>> result = c.run(n_experiments=2, progress=False)
+    >>> len(result.steps)
+    2
+    """
+
+    def __init__(
+        self,
+        simulator,
+        prior,
+        phi_space,
+        experiment: Optional[Callable] = None,
+        n_events: Union[int, Callable] = 100,
+        utility: str = "information_gain",
+        method: str = "exact",
+        policy: str = "bo",
+        n_utility_evals: int = 12,
+        n_datasets: int = 100,
+        grid_points: int = 201,
+        truth: Any = None,
+        optimizer_kwargs: Optional[Dict[str, Any]] = None,
+        likelihood_kwargs: Optional[Dict[str, Any]] = None,
+        random_state: RandomState = None,
+        storage: Optional[Union[str, os.PathLike]] = None,
+    ):
+        if utility not in UTILITIES:
+            raise ValueError(f"utility must be one of {UTILITIES}, got {utility!r}")
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        if policy not in POLICIES:
+            raise ValueError(f"policy must be one of {POLICIES}, got {policy!r}")
+        check_scalar(n_utility_evals, "n_utility_evals", kind=numbers.Integral, low=2)
+        check_scalar(n_datasets, "n_datasets", kind=numbers.Integral, low=2)
+        check_scalar(grid_points, "grid_points", kind=numbers.Integral, low=5)
+        self.simulator = simulator
+        self.phi_space = self._check_space(phi_space)
+        self.prior = as_grid_posterior(prior, simulator, grid_points)
+        self.n_events = n_events
+        self.utility = utility
+        self.method = method
+        self.policy = policy
+        self.n_utility_evals = int(n_utility_evals)
+        self.n_datasets = int(n_datasets)
+        self.optimizer_kwargs = dict(optimizer_kwargs or {})
+        self.likelihood_kwargs = dict(likelihood_kwargs or {})
+        self.seed = seed_from_random_state(random_state) & 0x7FFFFFFFFFFFFFFF
+        if truth is None:
+            truth = self.prior.sample(1, _derive(self.seed, 999_999))[0]
+        self.truth = np.atleast_1d(np.asarray(truth, dtype=float))
+        if self.truth.shape != (self.prior.ndim,):
+            raise ValueError(f"truth must have {self.prior.ndim} component(s), got "
+                             f"{self.truth.shape}")
+        self._experiment = experiment
+        self.likelihood = self._make_likelihood()
+        self.posterior = self.prior
+        self.steps: List[Dict[str, Any]] = []
+        self.data: List[np.ndarray] = []
+        self.store = None
+        if storage is not None:
+            self.store = RunStore(storage, config=self._config())
+            self._resume()
+
+    # ------------------------------------------------------------------ setup
+    @staticmethod
+    def _check_space(phi_space) -> np.ndarray:
+        space = np.asarray(phi_space, dtype=float)
+        if space.ndim == 1:
+            space = space.reshape(1, 2) if space.size == 2 else space
+        if space.ndim != 2 or space.shape[1] != 2:
+            raise ValueError(f"phi_space must be (low, high) or a list of (low, high) pairs, got "
+                             f"{np.asarray(phi_space).tolist()}")
+        if np.any(~np.isfinite(space)) or np.any(space[:, 0] >= space[:, 1]):
+            raise ValueError(f"phi_space bounds must be finite with low < high, got "
+                             f"{space.tolist()}; swap reversed bounds")
+        return space
+
+    def _config(self) -> Dict[str, Any]:
+        return {"simulator": repr(self.simulator), "phi_space": self.phi_space.tolist(),
+                "n_events": self.n_events if not callable(self.n_events) else repr(self.n_events),
+                "utility": self.utility, "method": self.method, "policy": self.policy,
+                "n_utility_evals": self.n_utility_evals, "n_datasets": self.n_datasets,
+                "seed": self.seed, "truth": self.truth.tolist(),
+                "prior": {"axes": [[float(a[0]), float(a[-1]), len(a)] for a in self.prior.axes],
+                          "log_prob_sum": float(np.sum(self.prior.log_prob[np.isfinite(
+                              self.prior.log_prob)]))},
+                "likelihood_kwargs": {k: repr(v) for k, v in self.likelihood_kwargs.items()}}
+
+    def _make_likelihood(self):
+        if self.method in ("exact", "histogram", "kde"):
+            return make_likelihood(self.method, self.simulator, **self.likelihood_kwargs)
+        if self.method == "ratio":
+            from .ratio_likelihood import RatioLikelihood
+            return RatioLikelihood(self.simulator, prior=self.prior, phi_space=self.phi_space,
+                                   random_state=_derive(self.seed, 888_888),
+                                   **self.likelihood_kwargs)
+        from .abc_likelihood import ABCLikelihood
+        return ABCLikelihood(self.simulator, random_state=_derive(self.seed, 777_777),
+                             **self.likelihood_kwargs)
+
+    def experiment(self, phi: np.ndarray, step: int) -> np.ndarray:
+        """Run (or simulate) the experiment of ``step`` at design ``phi``."""
+        phi_arg = phi[0] if phi.size == 1 else phi
+        if self._experiment is not None:
+            return np.asarray(self._experiment(phi_arg))
+        n = resolve_n_events(self.n_events, phi_arg)
+        return np.asarray(self.simulator.simulate(self.truth, phi_arg, n,
+                                                  random_state=_derive(self.seed, step, 1)))
+
+    # ------------------------------------------------------------------ one step
+    def _utility(self, phi: np.ndarray, step: int, j: int):
+        phi_arg = phi[0] if phi.size == 1 else phi
+        return expected_information_gain(
+            self.simulator, phi_arg, self.posterior, self.n_events, method=self.method,
+            n_datasets=self.n_datasets, utility=self.utility,
+            random_state=_derive(self.seed, step, 100 + j), likelihood=self.likelihood)
+
+    def _evaluate(self, phi: np.ndarray, step: int, j: int) -> Dict[str, Any]:
+        """A utility estimate, from the store if this evaluation already completed."""
+        group = f"step{step}"
+        if self.store is not None:
+            done = {row["task"]: row for row in self.store.evaluations(group)}
+            if j in done:
+                row = done[j]
+                return {"phi": row["x"], "value": row["value"], "stderr": row["extra"]["stderr"]}
+        t0 = time.time()
+        r = self._utility(phi, step, j)
+        rec = {"phi": phi.tolist(), "value": r.value, "stderr": r.stderr}
+        if self.store is not None:
+            self.store.put_evaluation(group, j, rec["phi"], r.value, {"stderr": r.stderr},
+                                      started=t0)
+        return rec
+
+    def _choose_bo(self, step: int):
+        from ..optimizer import Optimizer
+
+        kwargs = {"base_estimator": "gp", "acq_func": "gp_hedge",
+                  "n_initial_points": min(5, self.n_utility_evals),
+                  "random_state": _derive(self.seed, step, 2)}
+        kwargs.update(self.optimizer_kwargs)
+        opt = Optimizer([tuple(b) for b in self.phi_space], **kwargs)
+        evals = []
+        for j in range(self.n_utility_evals):
+            phi = np.asarray(opt.ask(), dtype=float)
+            rec = self._evaluate(phi, step, j)
+            opt.tell(phi.tolist(), -rec["value"])
+            evals.append(rec)
+        surface = self._surface(evals)
+        return surface["best_phi"], evals, surface
+
+    def _surface(self, evals) -> Dict[str, Any]:
+        """GP fitted to the noisy utility estimates; its maximum is the chosen design."""
+        from ..gp import GaussianProcessRegressor
+        from ..gp.kernels import ConstantKernel, Matern, WhiteKernel
+
+        lo, hi = self.phi_space[:, 0], self.phi_space[:, 1]
+        X = (np.array([e["phi"] for e in evals], dtype=float).reshape(len(evals), -1) - lo) / (hi - lo)
+        y = np.array([e["value"] for e in evals])
+        noise = np.array([e["stderr"] for e in evals]) ** 2
+        d = X.shape[1]
+        kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(np.full(d, 0.3), (0.05, 5.0),
+                                                           nu=2.5) + WhiteKernel(1e-3, (1e-8, 1.0))
+        scale = max(float(np.std(y)), 1e-12)
+        gp = GaussianProcessRegressor(kernel, alpha=noise / scale ** 2 + 1e-10, normalize_y=True,
+                                      n_restarts_optimizer=2, random_state=0).fit(X, y)
+        if d == 1:
+            grid = np.linspace(0.0, 1.0, 401)[:, None]
+        else:
+            rng = np.random.default_rng(0)
+            grid = np.vstack([rng.random((4000, d)), X])
+        mean, std = gp.predict(grid, return_std=True)
+        best = int(np.argmax(mean))
+        return {"gp": gp, "grid": lo + grid * (hi - lo), "mean": mean, "std": std,
+                "best_phi": lo + grid[best] * (hi - lo), "best_value": float(mean[best])}
+
+    def step(self) -> Dict[str, Any]:
+        """Choose a design, run the experiment there, update the posterior; return the record."""
+        k = len(self.steps)
+        t0 = time.time()
+        evals: List[Dict[str, Any]] = []
+        surface = None
+        rng = np.random.default_rng(_derive(self.seed, k, 3))
+        if self.policy == "bo":
+            phi, evals, surface = self._choose_bo(k)
+        elif self.policy == "random":
+            phi = self.phi_space[:, 0] + rng.random(len(self.phi_space)) * np.ptp(self.phi_space, 1)
+        else:
+            n_grid = max(2, int(self.optimizer_kwargs.get("n_grid", 5)))
+            levels = np.linspace(0.0, 1.0, n_grid)
+            phi = self.phi_space[:, 0] + levels[k % n_grid] * np.ptp(self.phi_space, 1)
+        phi = np.asarray(phi, dtype=float).reshape(-1)
+        data = self.experiment(phi, k)
+        phi_arg = phi[0] if phi.size == 1 else phi
+        ll = self.likelihood.loglike([data], self.posterior.points, phi_arg,
+                                     random_state=_derive(self.seed, k, 4))
+        self.posterior = self.posterior.update(ll[0])
+        record = {
+            "step": k, "phi": phi.tolist(), "n_events": int(np.shape(data)[0]),
+            "evaluations": evals,
+            "chosen_utility": None if surface is None else surface["best_value"],
+            "posterior": self.posterior.summary(),
+            "seconds": time.time() - t0,
+        }
+        if surface is not None:
+            record["surface"] = {"phi": surface["grid"][:, 0].tolist() if surface["grid"].shape[1] == 1
+                                 else surface["grid"].tolist(),
+                                 "mean": surface["mean"].tolist(), "std": surface["std"].tolist()}
+        self.steps.append(record)
+        self.data.append(np.asarray(data))
+        if self.store is not None:
+            self.store.put(f"step/{k:06d}", record)
+            self.store.put(f"data/{k:06d}", np.asarray(data).tolist())
+        return record
+
+    def _resume(self) -> None:
+        keys = sorted(self.store.keys("step/"))
+        for key in keys:
+            record = self.store.get(key)
+            k = record["step"]
+            data = np.asarray(self.store.get(f"data/{k:06d}"), dtype=float)
+            phi = np.asarray(record["phi"], dtype=float)
+            phi_arg = phi[0] if phi.size == 1 else phi
+            ll = self.likelihood.loglike([data], self.posterior.points, phi_arg,
+                                         random_state=_derive(self.seed, k, 4))
+            self.posterior = self.posterior.update(ll[0])
+            self.steps.append(record)
+            self.data.append(data)
+
+    # ------------------------------------------------------------------ driver
+    def run(self, n_experiments: Optional[int] = None, target_std: Optional[float] = None,
+            progress: bool = True, callback: Optional[Callable] = None) -> CampaignResult:
+        """Run steps until ``n_experiments`` in total or the posterior std of every parameter is
+        below ``target_std``; Ctrl-C stops after the current evaluation, keeping every completed
+        step (and, with storage, every completed utility estimate).
+
+        Parameters
+        ----------
+        n_experiments : int, optional
+            Total number of experiments (including steps already done or resumed).
+        target_std : float or array, optional
+            Stop once the posterior standard deviation is at most this.
+        progress : bool, default=True
+            Show a progress bar (tqdm if installed, else a line per step).
+        callback : callable, optional
+            ``callback(record)`` after each step; returning True stops the campaign.
+        """
+        if n_experiments is None and target_std is None:
+            raise ValueError("give n_experiments, target_std, or both")
+        if n_experiments is not None:
+            check_scalar(n_experiments, "n_experiments", kind=numbers.Integral, low=1)
+        limit = n_experiments if n_experiments is not None else 10_000
+        bar = _progress(limit - len(self.steps), progress)
+        interrupted = False
+        try:
+            while len(self.steps) < limit:
+                if target_std is not None and np.all(self.posterior.std() <= target_std):
+                    break
+                record = self.step()
+                bar.update(record)
+                if callback is not None and callback(record):
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            bar.close()
+        return self.result(interrupted=interrupted)
+
+    def result(self, interrupted: bool = False) -> CampaignResult:
+        return CampaignResult(
+            steps=list(self.steps), data=list(self.data), prior=self.prior,
+            posterior=self.posterior, truth=self.truth, phi_space=self.phi_space,
+            param_names=self.prior.param_names, config=self._config(), interrupted=interrupted)
+
+
+class _progress:
+    def __init__(self, total: int, enabled: bool):
+        self.bar = None
+        self.enabled = enabled
+        if enabled:
+            try:
+                from tqdm.auto import tqdm
+                self.bar = tqdm(total=max(total, 0), desc="experiments", unit="exp")
+            except ImportError:
+                self.bar = None
+
+    def update(self, record):
+        if not self.enabled:
+            return
+        post = record["posterior"]
+        name, s = next(iter(post.items()))
+        msg = f"phi={np.round(record['phi'], 4).tolist()} {name}={s['mean']:.5g}±{s['std']:.2g}"
+        if self.bar is not None:
+            self.bar.set_postfix_str(msg)
+            self.bar.update(1)
+        else:
+            print(f"step {record['step']}: {msg}", flush=True)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
