@@ -195,7 +195,9 @@ class Campaign:
         if self._experiment is not None:
             return np.asarray(self._experiment(phi_arg))
         n = resolve_n_events(self.n_events, phi_arg)
-        return np.asarray(self.simulator.simulate(self.truth, phi_arg, n,
+        # one θ point: a scalar for one parameter, else the (n_params,) vector
+        theta = self.truth[0] if self.truth.size == 1 else self.truth
+        return np.asarray(self.simulator.simulate(theta, phi_arg, n,
                                                   random_state=_derive(self.seed, step, 1)))
 
     # ------------------------------------------------------------------ one step
