@@ -62,7 +62,7 @@ class HistogramLikelihood:
     ----------
     simulator : Simulator
     bins : int, default=40
-    n_reference : int, default=4000
+    n_reference : int, default=10000
         Simulated events per grid point and design.
     feature : callable, optional
         Maps events (n, ...) to a scalar observable per event (n,), e.g. cosθ from momenta.
@@ -71,7 +71,7 @@ class HistogramLikelihood:
 
     name = "histogram"
 
-    def __init__(self, simulator, bins: int = 40, n_reference: int = 4000,
+    def __init__(self, simulator, bins: int = 40, n_reference: int = 10000,
                  feature: Optional[Callable] = None, pseudocount: float = 0.5):
         if int(bins) < 2:
             raise ValueError(f"bins must be >= 2, got {bins}")
@@ -84,12 +84,18 @@ class HistogramLikelihood:
         self.pseudocount = float(pseudocount)
 
     def _reference(self, points, phi, random_state) -> np.ndarray:
-        ref = self.simulator.simulate(points, phi, self.n_reference,
-                                      random_state=seed_from_random_state(random_state))
-        ref = np.asarray(ref, dtype=float).reshape(points.shape[0], self.n_reference, -1)
-        ref = _as_events(ref.reshape(points.shape[0] * self.n_reference, *ref.shape[2:])
-                         if ref.shape[2] > 1 else ref[..., 0], self.feature)
-        return ref.reshape(points.shape[0], self.n_reference)
+        # Common random numbers: every grid point is simulated from the same random stream, so
+        # the reference samples move smoothly with θ and their Monte Carlo noise largely
+        # cancels in likelihood ratios between grid points (independent streams would add a
+        # noise of order sqrt(n_data / n_reference) to every log-likelihood difference).
+        seed = seed_from_random_state(random_state)
+        rows = []
+        for g in range(points.shape[0]):
+            theta = points[g, 0] if points.shape[1] == 1 else points[g]
+            ev = np.asarray(self.simulator.simulate(theta, phi, self.n_reference,
+                                                    random_state=seed), dtype=float)
+            rows.append(_as_events(ev, self.feature).reshape(self.n_reference))
+        return np.stack(rows)
 
     def _edges(self, ref: np.ndarray) -> np.ndarray:
         lo, hi = np.min(ref), np.max(ref)
@@ -128,7 +134,7 @@ class KDELikelihood(HistogramLikelihood):
 
     name = "kde"
 
-    def __init__(self, simulator, bins: int = 200, n_reference: int = 4000,
+    def __init__(self, simulator, bins: int = 200, n_reference: int = 10000,
                  feature: Optional[Callable] = None, pseudocount: float = 0.5):
         super().__init__(simulator, bins, n_reference, feature, pseudocount)
 

@@ -19,7 +19,8 @@ __all__ = ["GridPosterior"]
 def _logsumexp(a: np.ndarray, axis=None) -> np.ndarray:
     m = np.max(a, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore"):  # all -inf: log 0 = -inf is the answer
+        out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
     return np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
 
 
