@@ -67,21 +67,30 @@ class HistogramLikelihood:
     feature : callable, optional
         Maps events (n, ...) to a scalar observable per event (n,), e.g. cosθ from momenta.
     pseudocount : float, default=0.5
+    smooth_degree : int or None, default=4
+        Fit each bin's log probability across the parameter grid with a polynomial of this
+        total degree (least squares), pooling the reference simulations of all grid points:
+        the Monte Carlo noise of a single grid point's template would otherwise dominate the
+        likelihood of large data sets. None disables the smoothing.
     """
 
     name = "histogram"
 
     def __init__(self, simulator, bins: int = 40, n_reference: int = 10000,
-                 feature: Optional[Callable] = None, pseudocount: float = 0.5):
+                 feature: Optional[Callable] = None, pseudocount: float = 0.5,
+                 smooth_degree: Optional[int] = 4):
         if int(bins) < 2:
             raise ValueError(f"bins must be >= 2, got {bins}")
         if int(n_reference) < 10:
             raise ValueError(f"n_reference must be >= 10, got {n_reference}")
+        if smooth_degree is not None and int(smooth_degree) < 0:
+            raise ValueError(f"smooth_degree must be >= 0 or None, got {smooth_degree}")
         self.simulator = simulator
         self.bins = int(bins)
         self.n_reference = int(n_reference)
         self.feature = feature
         self.pseudocount = float(pseudocount)
+        self.smooth_degree = None if smooth_degree is None else int(smooth_degree)
 
     def _reference(self, points, phi, random_state) -> np.ndarray:
         # Common random numbers: every grid point is simulated from the same random stream, so
@@ -113,10 +122,27 @@ class HistogramLikelihood:
         widths = np.concatenate([[1.0], np.diff(edges), [1.0]])  # under/overflow: mass only
         return np.log(prob / widths)
 
+    def _smooth(self, logp: np.ndarray, points: np.ndarray, edges: np.ndarray) -> np.ndarray:
+        """Polynomial fit of every bin's log probability across the grid, renormalized."""
+        if self.smooth_degree is None or points.shape[0] <= self.smooth_degree + 1:
+            return logp
+        lo, hi = points.min(axis=0), points.max(axis=0)
+        u = 2 * (points - lo) / np.where(hi > lo, hi - lo, 1.0) - 1
+        powers = [p for p in np.ndindex(*(self.smooth_degree + 1,) * points.shape[1])
+                  if sum(p) <= self.smooth_degree]
+        design = np.stack([np.prod(u ** np.array(p), axis=1) for p in powers], axis=1)
+        coef, *_ = np.linalg.lstsq(design, logp, rcond=None)
+        fitted = design @ coef
+        widths = np.concatenate([[1.0], np.diff(edges), [1.0]])
+        logmass = fitted + np.log(widths)
+        m = logmass.max(axis=1, keepdims=True)
+        norm = m + np.log(np.exp(logmass - m).sum(axis=1, keepdims=True))
+        return fitted - norm
+
     def loglike(self, datasets, points, phi, random_state: RandomState = None) -> np.ndarray:
         ref = self._reference(points, phi, random_state)
         edges = self._edges(ref)
-        logp = self._log_density(ref, edges)  # (G, bins + 2)
+        logp = self._smooth(self._log_density(ref, edges), points, edges)  # (G, bins + 2)
         counts = np.zeros((len(datasets), self.bins + 2))
         for k, x in enumerate(datasets):
             xs = _as_events(np.asarray(x, dtype=float), self.feature).ravel()
@@ -135,8 +161,9 @@ class KDELikelihood(HistogramLikelihood):
     name = "kde"
 
     def __init__(self, simulator, bins: int = 200, n_reference: int = 10000,
-                 feature: Optional[Callable] = None, pseudocount: float = 0.5):
-        super().__init__(simulator, bins, n_reference, feature, pseudocount)
+                 feature: Optional[Callable] = None, pseudocount: float = 0.5,
+                 smooth_degree: Optional[int] = 4):
+        super().__init__(simulator, bins, n_reference, feature, pseudocount, smooth_degree)
 
     def _log_density(self, ref, edges):
         G, m = ref.shape
