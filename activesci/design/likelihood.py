@@ -62,7 +62,7 @@ class HistogramLikelihood:
     ----------
     simulator : Simulator
     bins : int, default=40
-    n_reference : int, default=10000
+    n_reference : int, default=50000
         Simulated events per grid point and design.
     feature : callable, optional
         Maps events (n, ...) to a scalar observable per event (n,), e.g. cosθ from momenta.
@@ -76,7 +76,7 @@ class HistogramLikelihood:
 
     name = "histogram"
 
-    def __init__(self, simulator, bins: int = 40, n_reference: int = 10000,
+    def __init__(self, simulator, bins: int = 40, n_reference: int = 50000,
                  feature: Optional[Callable] = None, pseudocount: float = 0.5,
                  smooth_degree: Optional[int] = 4):
         if int(bins) < 2:
@@ -160,7 +160,7 @@ class KDELikelihood(HistogramLikelihood):
 
     name = "kde"
 
-    def __init__(self, simulator, bins: int = 200, n_reference: int = 10000,
+    def __init__(self, simulator, bins: int = 200, n_reference: int = 50000,
                  feature: Optional[Callable] = None, pseudocount: float = 0.5,
                  smooth_degree: Optional[int] = 4):
         super().__init__(simulator, bins, n_reference, feature, pseudocount, smooth_degree)
