@@ -277,10 +277,11 @@ class CallableSimulator(Simulator):
 
     Notes
     -----
-    Row ``b`` gets the generator ``numpy.random.Generator(numpy.random.Philox(key=seed +
-    2**64 * (stream_offset + b)))``, the same (seed, stream) Philox key the C simulators use,
-    so results do not depend on how a batch is split.  A vectorized function gets the
-    generator of stream ``stream_offset``.
+    Row ``b`` gets ``numpy.random.Generator(numpy.random.Philox(key=seed + 2**64 * stream,
+    counter=2**256 - 1))`` with ``stream = stream_offset + b``: bit for bit the C core's
+    stream (seed, stream) (NumPy's Philox advances its counter before the first block, so the
+    counter starts one below 0), and results do not depend on how a batch is split.  A
+    vectorized function gets the generator of stream ``stream_offset``.
 
     Examples
     --------
@@ -350,7 +351,8 @@ class CallableSimulator(Simulator):
 
     @staticmethod
     def _generator(seed: int, stream: int) -> np.random.Generator:
-        return np.random.Generator(np.random.Philox(key=int(seed) + (int(stream) << 64)))
+        return np.random.Generator(np.random.Philox(key=int(seed) + (int(stream) << 64),
+                                                    counter=(1 << 256) - 1))
 
     def _simulate(self, rows, phi, n, seed, stream_offset, n_jobs):
         if not callable(self.func):
