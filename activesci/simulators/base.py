@@ -135,6 +135,10 @@ class Simulator(BaseEstimator):
         """
         return None
 
+    def _repr_html_(self) -> str:
+        import html  # noqa: PLC0415 - only for notebooks
+        return f"<code>{html.escape(repr(self))}</code>"
+
     # -------------------------------------------------------------- validation
     @staticmethod
     def _check_int(value: Any, name: str, low: int) -> int:

@@ -134,9 +134,6 @@ class EEToMuMu(Simulator):
                          if not _same(v, default[k]))
         return f"EEToMuMu({args})"
 
-    def _repr_html_(self) -> str:
-        return f"<code>{self!r}</code>"
-
     # -------------------------------------------------------------- interface
     @property
     def param_names(self) -> Tuple[str, ...]:

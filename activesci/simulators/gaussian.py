@@ -77,8 +77,8 @@ class _GaussianSimulator(Simulator):
         return self
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(theta_bounds={tuple(self.theta_bounds[0])}, "
-                f"phi_bounds={self.phi_bounds})")
+        lo, hi = (float(v) for v in self.theta_bounds[0])
+        return f"{type(self).__name__}(theta_bounds={(lo, hi)}, phi_bounds={self.phi_bounds})"
 
     @property
     def param_names(self) -> Tuple[str, ...]:
