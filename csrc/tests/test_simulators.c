@@ -343,6 +343,39 @@ static void test_four_momenta(void)
             if (q[j] + q[4 + j] != 0.0) ok = 0;                            /* back to back */
     }
     AS_CHECK(ok);
+    /* the azimuths are 2π times the stream's words n_events .. 2 n_events - 1 (a polynomial
+     * sincos: compare with libm), and the generator is left after those words */
+    as_rng r, r2;
+    as_rng_init(&r, 9, 0);
+    for (int k = 0; k < 500; ++k) (void)as_rng_uniform(&r);
+    double worst = 0.0;
+    for (int k = 0; k < 500; ++k) {
+        const double *q = p + 8 * k;
+        const double az = 2.0 * M_PI * as_rng_uniform(&r);
+        const double pt = sqrt(q[1] * q[1] + q[2] * q[2]);
+        if (pt < 1e-6) continue;
+        const double dx = fabs(q[1] / pt - cos(az)), dy = fabs(q[2] / pt - sin(az));
+        if (dx > worst) worst = dx;
+        if (dy > worst) worst = dy;
+    }
+    AS_CHECK(worst < 1e-14);
+    as_rng_init(&r2, 9, 0);
+    double one[8 * 7];
+    as_ee_mumu_config cfg3 = cfg2;
+    as_model m3;
+    AS_CHECK(as_model_ee_mumu(&m3, &cfg3, 45.0, 7, &err) == AS_OK);
+    (void)as_rng_uniform(&r2); /* start mid-block: the look-ahead must count buffered words */
+    AS_CHECK(as_ee_mumu_sample_costheta(&cfg3, 0.2, 7, &r2, one, &err) == AS_OK);
+    as_rng_init(&r, 9, 0);
+    for (int k = 0; k < 1 + 14; ++k) (void)as_rng_uniform(&r);
+    AS_CHECK(as_rng_uniform(&r) == as_rng_uniform(&r2));
+    /* and its first event's cosθ comes from the word after the one drawn before */
+    as_rng_init(&r, 9, 0);
+    (void)as_rng_uniform(&r);
+    as_ee_mumu_coef cc;
+    AS_CHECK(as_ee_mumu_coefficients(&cfg3, 0.2, 90.0, &cc, &err) == AS_OK);
+    AS_CHECK(fabs(one[3] / one[0] - as_ee_mumu_inverse_cdf(cc.a1 / cc.a0, 1.0,
+                                                           as_rng_uniform(&r))) < 1e-15);
     free(c);
     free(p);
 }
