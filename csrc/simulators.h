@@ -194,6 +194,19 @@ int as_ee_mumu_fisher(const as_ee_mumu_config *cfg, const double *theta, const d
 /* Gauss-Legendre nodes and weights on [-1, 1] (n >= 1), by Newton's method on P_n. */
 void as_gauss_legendre(int n, double *nodes, double *weights);
 
+/* ------------------------------------------------------------------ any built-in model */
+
+/* A built-in model together with its config, for code that builds one of the three by name
+ * (e.g. the Python binding from a simulator's _c_model_spec()).  model.config points into the
+ * struct itself, so it must not be copied or moved while model is in use. */
+typedef struct {
+    as_model model;
+    union {
+        as_gaussian_config gauss;
+        as_ee_mumu_config ee;
+    } cfg;
+} as_builtin_model;
+
 /* Physical constants used above. */
 #define AS_HBARC2_PB 0.3893794e9 /* (ħc)² in pb GeV² */
 
