@@ -127,3 +127,23 @@ def test_sampling_releases_the_gil():
     if elapsed < 0.05:
         pytest.skip(f"the sampler finished in {elapsed:.3f} s, too fast to observe the ticker")
     assert n1 - n0 >= 3
+
+
+def test_ctrl_c_interrupts_a_long_simulation():
+    import _thread
+    sim = EEToMuMu()
+    timer = threading.Timer(0.005, _thread.interrupt_main)
+    timer.start()
+    finished = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            # 8 rows x 1M events: the C loop polls for Ctrl-C about every 2^20 values
+            sim.simulate(np.full(8, 0.23), 45.0, 1_000_000)
+            finished.append(True)
+            time.sleep(1.0)  # if the sampler won the race, the interrupt lands here
+    finally:
+        timer.cancel()
+    if finished:
+        pytest.skip("the sampler finished before the interrupt arrived")
+    # the process is still usable afterwards
+    assert sim.simulate(0.23, 45.0, 3, random_state=1).shape == (3,)
