@@ -103,6 +103,15 @@ class Simulator(BaseEstimator):
         Returns
         -------
         ndarray of shape (n_theta, n, *event_shape), or (n, *event_shape) for one point.
+
+        Examples
+        --------
+        >>> from activesci.simulators import GaussianToy
+        >>> sim = GaussianToy()
+        >>> sim.simulate([0.0, 1.0, 2.0], phi=0.5, n=4, random_state=0).shape
+        (3, 4)
+        >>> sim.simulate(1.0, phi=0.5, n=4, random_state=0).shape
+        (4,)
         """
         rows, single = self._check_theta(theta)
         phi_v = self._check_phi(phi)
@@ -118,6 +127,12 @@ class Simulator(BaseEstimator):
 
         ``x`` has the shape ``simulate`` returns: ``(n, *event_shape)`` for one θ (or to be
         shared by every θ of a batch) or ``(n_theta, n, *event_shape)`` for a batch.
+
+        Examples
+        --------
+        >>> from activesci.simulators import GaussianToy
+        >>> GaussianToy().logpdf([0.0, 1.0], theta=[0.0, 0.5], phi=1.0).shape
+        (2, 2)
         """
         raise NotImplementedError(
             f"{type(self).__name__} has no tractable likelihood (has_logpdf is False); use "
