@@ -105,8 +105,8 @@ def test_streaming_equals_whole_read_and_memory_is_bounded(tmp_path):
         np.testing.assert_array_equal(getattr(joined, name), getattr(whole, name))
     # memory: streaming a file 4x longer does not need more memory
     small, big = tmp_path / "small.lhe", tmp_path / "big.lhe"
-    write_lhe(small, whole[:2500])
-    write_lhe(big, LHEEvents.concatenate([whole] * 1))
+    write_lhe(small, whole)  # ~10 MB: enough to reach the reader's steady state
+    write_lhe(big, LHEEvents.concatenate([whole] * 4))
     peaks = []
     for p in (small, big):
         tracemalloc.start()
