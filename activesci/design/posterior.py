@@ -39,10 +39,10 @@ class GridPosterior:
     --------
     >>> import numpy as np
     >>> post = GridPosterior.uniform([(0.0, 1.0)], n_points=101)
-    >>> round(post.mean()[0], 6), round(post.std()[0], 3)
+    >>> round(float(post.mean()[0]), 6), round(float(post.std()[0]), 3)
     (0.5, 0.289)
     >>> updated = post.update(-0.5 * ((post.points[:, 0] - 0.3) / 0.05) ** 2)
-    >>> round(updated.mean()[0], 3)
+    >>> round(float(updated.mean()[0]), 3)
     0.3
     """
 

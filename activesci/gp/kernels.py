@@ -440,7 +440,7 @@ class RBF(_LengthScaleKernel):
 
     Examples
     --------
-    >>> round(RBF(1.0)(np.array([[0.0], [1.0]]))[0, 1], 6)
+    >>> round(float(RBF(1.0)(np.array([[0.0], [1.0]]))[0, 1]), 6)
     0.606531
     """
 
@@ -465,7 +465,7 @@ class Matern(_LengthScaleKernel):
 
     Examples
     --------
-    >>> round(Matern(1.0, nu=0.5)(np.array([[0.0], [1.0]]))[0, 1], 6)
+    >>> round(float(Matern(1.0, nu=0.5)(np.array([[0.0], [1.0]]))[0, 1]), 6)
     0.367879
     """
 
@@ -506,7 +506,7 @@ class RationalQuadratic(_Leaf):
 
     Examples
     --------
-    >>> round(RationalQuadratic(1.0, 1.0)(np.array([[0.0], [1.0]]))[0, 1], 6)
+    >>> round(float(RationalQuadratic(1.0, 1.0)(np.array([[0.0], [1.0]]))[0, 1]), 6)
     0.666667
     """
 
@@ -547,7 +547,7 @@ class ExpSineSquared(_Leaf):
 
     Examples
     --------
-    >>> round(ExpSineSquared(1.0, 2.0)(np.array([[0.0], [2.0]]))[0, 1], 6)
+    >>> round(float(ExpSineSquared(1.0, 2.0)(np.array([[0.0], [2.0]]))[0, 1]), 6)
     1.0
     """
 

@@ -19,7 +19,12 @@ def plot_posterior_evolution(result, ax=None):
 
     Examples
     --------
-    >>> # result = Campaign(...).run(5); plot_posterior_evolution(result)  # doctest: +SKIP
+    >>> from activesci.design import Campaign, GridPosterior
+    >>> from activesci.simulators import GaussianToy
+    >>> prior = GridPosterior.uniform([(-3.0, 3.0)], 101)
+    >>> res = Campaign(GaussianToy(), prior, (0.5, 2.0), n_events=5, policy="grid",
+    ...                random_state=0).run(3, progress=False)
+    >>> ax = plot_posterior_evolution(res)
     """
     ax = _axes(ax)
     if result.posterior.ndim == 1:
