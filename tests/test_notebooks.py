@@ -1,7 +1,5 @@
 """Every notebook in notebooks/ runs top to bottom (in its own directory, as a user would)."""
-import os
 import pathlib
-import time
 
 import pytest
 
@@ -14,11 +12,10 @@ def test_notebook_runs(path, monkeypatch):
     nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(path, as_version=4)
-    t0 = time.time()
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}}).execute()
-    assert time.time() - t0 < 120, f"{path.name} took {time.time() - t0:.0f} s"
 
 
-def test_there_are_six_notebooks():
-    assert len(NOTEBOOKS) >= 6 or os.environ.get("ACTIVESCI_PARTIAL_NOTEBOOKS"), NOTEBOOKS
+def test_the_six_notebooks_of_the_guide_exist():
+    names = {p.name[:2] for p in NOTEBOOKS}
+    assert {"01", "02", "03", "04", "05", "06"} <= names, NOTEBOOKS
