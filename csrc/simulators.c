@@ -24,7 +24,8 @@ typedef struct {
     double *out;
     double *work;
     const as_interrupt *intr; /* only the task run in the caller's thread polls */
-    atomic_int *stop;
+    atomic_int *stop;          /* set on interruption: every task stops */
+    atomic_size_t *first_fail; /* lowest failing row so far: tasks stop only past it */
     int status;
     size_t fail_row;
     as_error err;
@@ -40,6 +41,9 @@ static void *as_batch_run(void *arg)
     t->status = AS_OK;
     for (size_t b = t->row0; b < t->row1; ++b) {
         if (atomic_load_explicit(t->stop, memory_order_relaxed)) break;
+        /* rows below a failure still run, so the lowest failing row is found whatever the
+           scheduling of the threads */
+        if (b > atomic_load_explicit(t->first_fail, memory_order_relaxed)) break;
         as_rng rng;
         as_rng_init(&rng, t->seed, t->first_stream + b);
         int st = m->simulate(m, t->theta + b * m->n_params, &rng, t->out + b * m->n_outputs,
@@ -47,7 +51,9 @@ static void *as_batch_run(void *arg)
         if (st != AS_OK) {
             t->status = st;
             t->fail_row = b;
-            atomic_store(t->stop, 1);
+            size_t seen = atomic_load(t->first_fail);
+            while (b < seen && !atomic_compare_exchange_weak(t->first_fail, &seen, b)) {
+            }
             break;
         }
         since_poll += m->n_outputs + 1;
@@ -90,6 +96,8 @@ int as_model_simulate_batch(const as_model *m, const double *theta, size_t n_the
     }
     atomic_int stop;
     atomic_init(&stop, 0);
+    atomic_size_t first_fail;
+    atomic_init(&first_fail, SIZE_MAX);
     for (size_t k = 0; k < n_tasks; ++k) {
         as_batch_task *t = &tasks[k];
         t->m = m;
@@ -102,6 +110,7 @@ int as_model_simulate_batch(const as_model *m, const double *theta, size_t n_the
         t->work = work ? work + k * m->work_size : NULL;
         t->intr = k == 0 ? intr : NULL;
         t->stop = &stop;
+        t->first_fail = &first_fail;
         as_error_clear(&t->err);
     }
     for (size_t k = 1; k < n_tasks; ++k)
