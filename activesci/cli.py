@@ -58,8 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="events per experiment (default: 10 gaussian, 200 weinberg)")
     demo.add_argument("--truth", type=float, default=None,
                       help="the hidden true parameter (default: 0.7 gaussian, 0.2312 weinberg)")
-    demo.add_argument("--method", default="exact", choices=["exact", "histogram", "kde"],
-                      help="likelihood: exact, or estimated from simulations (default exact)")
+    demo.add_argument("--method", default="exact",
+                      choices=["exact", "histogram", "kde", "ratio", "abc"],
+                      help="likelihood: exact, or likelihood-free from simulations: histogram, "
+                           "kde, ratio (a trained classifier) or abc (default exact)")
     demo.add_argument("--policy", default="bo", choices=["bo", "random", "grid"],
                       help="design policy: Bayesian optimization of the expected information "
                            "gain (default), or the random/grid baselines")

@@ -78,8 +78,9 @@ def test_eig_bad_input():
         expected_information_gain(GaussianToy(), 1.0, normal_prior(), n_events=0)
     with pytest.raises(ValueError, match="unknown likelihood method"):
         expected_information_gain(GaussianToy(), 1.0, normal_prior(), method="magic")
-    with pytest.raises(ValueError, match="trained likelihood"):
-        expected_information_gain(GaussianToy(), 1.0, normal_prior(), method="ratio")
+    with pytest.raises(ValueError, match="phi_space"):
+        expected_information_gain(GaussianToy(), 1.0, normal_prior(), method="ratio",
+                                  phi_space=[(2.0, 1.0)])
     with pytest.raises(TypeError, match="GridPosterior or a distribution"):
         expected_information_gain(GaussianToy(), 1.0, "flat")
     assert resolve_n_events(lambda phi: 10.0 * phi, 3) == 30

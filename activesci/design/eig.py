@@ -136,8 +136,9 @@ def expected_information_gain(
     method : {"exact", "histogram", "kde", "ratio", "abc"}, default="exact"
         How the posterior of each simulated data set is computed: the exact likelihood, a
         simulation-based density estimate (histogram or kernel density), a likelihood-ratio
-        model or ABC (both through ``likelihood``: an object with ``loglike(datasets, points,
-        phi, random_state)``, e.g. :class:`activesci.design.RatioLikelihood`).
+        model trained on simulations (:class:`RatioLikelihood`; trained anew for every call
+        unless passed as ``likelihood``, as :class:`Campaign` does) or the kernel ABC
+        likelihood (:class:`ABCLikelihood`).
     n_datasets : int, default=200
         Simulated data sets (Monte Carlo size K).
     utility : {"information_gain", "variance_reduction"}
@@ -145,7 +146,9 @@ def expected_information_gain(
     likelihood : object, optional
         A prepared likelihood model (reused across designs by :class:`Campaign`).
     **method_kwargs
-        Options of the likelihood model (``bins``, ``n_reference``, ``feature``).
+        Options of the likelihood model (``bins``, ``n_reference``, ``feature`` for histogram
+        and kde; ``n_simulations``, ``quantile``, ``summary`` for abc; ``classifier``,
+        ``n_train``, ``phi_space`` for ratio).
 
     Returns
     -------
@@ -166,7 +169,8 @@ def expected_information_gain(
     check_scalar(n_datasets, "n_datasets", kind=numbers.Integral, low=2)
     prior = as_grid_posterior(prior_or_posterior, simulator)
     n = resolve_n_events(n_events, phi)
-    model = likelihood if likelihood is not None else _model_for(method, simulator, method_kwargs)
+    model = (likelihood if likelihood is not None
+             else _model_for(method, simulator, method_kwargs, prior))
     rng = check_random_state(random_state)
     thetas = prior.sample(n_datasets, rng)
     data = simulator.simulate(thetas, phi, n, random_state=seed_from_random_state(rng))
@@ -177,9 +181,19 @@ def expected_information_gain(
                      phi, n, getattr(model, "name", method), utility, values)
 
 
-def _model_for(method: str, simulator, kwargs):
-    if method in ("ratio", "abc"):
-        raise ValueError(f"method={method!r} needs a trained likelihood model: pass "
-                         "likelihood=RatioLikelihood(...).fit(...) or ABCLikelihood(...), or use "
-                         "Campaign(method=...) which builds and reuses one")
+def _model_for(method: str, simulator, kwargs, prior: GridPosterior = None):
+    if method == "abc":
+        from .abc_likelihood import ABCLikelihood
+
+        return ABCLikelihood(simulator, **kwargs)
+    if method == "ratio":
+        # trained here for this one call; Campaign trains one and reuses it for every design
+        from .ratio_likelihood import RatioLikelihood
+
+        kwargs = dict(kwargs)
+        phi_space = kwargs.pop("phi_space", getattr(simulator, "phi_bounds", None))
+        if phi_space is None:
+            raise ValueError("method='ratio' needs phi_space=(low, high) (the designs the "
+                             "classifier is trained on) or a simulator with phi_bounds")
+        return RatioLikelihood(simulator, prior, phi_space, **kwargs)
     return make_likelihood(method, simulator, **kwargs)
