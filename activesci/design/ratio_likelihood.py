@@ -60,12 +60,13 @@ class RatioLikelihood:
     >>> from sklearn.neural_network import MLPClassifier
     >>> from activesci.simulators import GaussianToy
     >>> prior = GridPosterior.uniform([(-3.0, 3.0)], 61)
-    >>> lik = RatioLikelihood(GaussianToy(), prior, [(0.5, 2.0)], n_train=4000,
-    ...                       classifier=MLPClassifier((16,), max_iter=300, random_state=0),
-    ...                       random_state=0).fit()
+    >>> clf = MLPClassifier((32, 32), activation="relu", max_iter=40, random_state=0)
+    >>> lik = RatioLikelihood(GaussianToy(), prior, [(0.5, 2.0)], n_train=20_000,
+    ...                       classifier=clf, random_state=0).fit()
     >>> ll = lik.loglike([np.full(20, 1.0)], prior.points, 1.0)
-    >>> float(prior.points[np.argmax(ll[0]), 0])      # data all at 1: the MLE is near 1
-    1.0
+    >>> mle = prior.points[np.argmax(ll[0]), 0]      # data all at 1: the MLE is near 1
+    >>> bool(abs(mle - 1.0) < 0.3)
+    True
     """
 
     name = "ratio"
