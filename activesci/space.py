@@ -402,7 +402,7 @@ class Space:
         self.transformed_n_dims = start
 
     def __repr__(self) -> str:
-        return "Space([" + ",\n       ".join(repr(d) for d in self.dimensions) + "])"
+        return "Space([" + ", ".join(repr(d) for d in self.dimensions) + "])"
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Space) and self.dimensions == other.dimensions
@@ -496,7 +496,8 @@ class Space:
                 raise ValueError(f"{name}[{i}] = {v!r} is outside {d._label(i)} "
                                  f"({d.bounds if not isinstance(d, Categorical) else d.categories});"
                                  " give a value inside the space")
-        return [int(v) if isinstance(d, Integer) else v for v, d in zip(x, self.dimensions)]
+        return [int(v) if isinstance(d, Integer) else float(v) if isinstance(d, Real) else v
+                for v, d in zip(x, self.dimensions)]
 
     def to_dict(self) -> List[Dict[str, Any]]:
         """A JSON-ready description (used by :mod:`activesci.persistence`)."""

@@ -6,7 +6,7 @@
 
 #include "qn.h"
 
-#define AS_ACQ_BLOCK 256     /* candidates predicted per block (bounds the workspace) */
+#define AS_ACQ_BLOCK 128     /* candidates predicted per block (bounds the workspace) */
 #define AS_ACQ_QN_M 10       /* quasi-Newton correction pairs                          */
 #define AS_SQRT2 1.41421356237309504880
 #define AS_LOG_SQRT_2PI 0.91893853320467274178
