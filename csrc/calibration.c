@@ -131,9 +131,8 @@ int as_isotonic_fit(const double *x, const double *y, const double *w, size_t n,
 }
 
 /* linear interpolation of (xs, ys) (n points, xs non-decreasing) at t, clipped outside */
-static double interp(const double *xs, const double *ys, size_t n, double t, size_t stride_pairs)
+static double interp(const double *xs, const double *ys, size_t n, double t)
 {
-    (void)stride_pairs;
     if (t <= xs[0]) return ys[0];
     if (t >= xs[n - 1]) return ys[n - 1];
     size_t a = 0, b = n - 1; /* xs[a] <= t < xs[b] */
@@ -151,7 +150,7 @@ void as_isotonic_predict(const double *lo, const double *hi, const double *xm,
                          size_t n, double *out)
 {
     if (mode == 1) {
-        for (size_t i = 0; i < n; ++i) out[i] = interp(xm, val, n_blocks, x[i], 0);
+        for (size_t i = 0; i < n; ++i) out[i] = interp(xm, val, n_blocks, x[i]);
         return;
     }
     for (size_t i = 0; i < n; ++i) {

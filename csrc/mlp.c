@@ -315,6 +315,19 @@ static double batch_gradient(const as_mlp *net, const double *params, const doub
     return loss;
 }
 
+size_t as_mlp_grad_work_size(const as_mlp *net, size_t rows)
+{
+    return rows * sum_widths(net) + 2 * rows * max_width(net);
+}
+
+double as_mlp_loss_grad(const as_mlp *net, const double *params, const double *X,
+                        const double *y, const double *w, size_t rows, double alpha,
+                        double *grad, double *work)
+{
+    double *acts = work, *d0 = acts + rows * sum_widths(net), *d1 = d0 + rows * max_width(net);
+    return batch_gradient(net, params, X, y, w, rows, alpha, grad, acts, d0, d1);
+}
+
 AS_SIMD_CLONES
 static void adam_step(double *params, const double *g, double *m, double *v, size_t P,
                       double step, double b1, double b2, double eps)

@@ -82,6 +82,15 @@ int as_mlp_forward(const as_mlp *net, const double *params, const double *X, siz
 double as_mlp_log_loss(const as_mlp *net, const double *scores, const double *y,
                        const double *w, size_t n);
 
+/* Doubles of workspace for as_mlp_loss_grad on `rows` rows. */
+size_t as_mlp_grad_work_size(const as_mlp *net, size_t rows);
+
+/* Loss of one minibatch (mean weighted cross-entropy + 0.5 alpha ||W||^2 / rows) and its
+ * gradient with respect to params (n_params) by back-propagation; w may be NULL. */
+double as_mlp_loss_grad(const as_mlp *net, const double *params, const double *X,
+                        const double *y, const double *w, size_t rows, double alpha,
+                        double *grad, double *work);
+
 /* Doubles of workspace for as_mlp_fit. */
 size_t as_mlp_fit_work_size(const as_mlp *net, const as_mlp_train_config *cfg, size_t n);
 

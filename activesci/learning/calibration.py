@@ -162,9 +162,14 @@ class _IsotonicCal(_ProbabilityCal):
         w = None if w0 is None else np.r_[w0, w1]
         order = np.argsort(s, kind="stable")
         ww = None if w is None else w[order]
-        self.blocks = _core.isotonic_fit(s[order], y[order], ww)
+        lo, hi, xm, val, wt = _core.isotonic_fit(s[order], y[order], ww)
         W0 = s0.size if w0 is None else w0.sum()
         W1 = s1.size if w1 is None else w1.sum()
+        # one pseudo-observation at the class prior per block keeps p away from 0 and 1 in
+        # blocks of a few samples (a pure block of one sample would give log r = -inf)
+        prior1 = W1 / (W0 + W1)
+        val = (val * wt + prior1) / (wt + 1.0)
+        self.blocks = (lo, hi, xm, val, wt)
         self.log_prior_ratio = np.log(W0) - np.log(W1)
         return self
 
