@@ -2,7 +2,7 @@
 
 θ is drawn from the prior and data are simulated in batches of ``batch_size``; each batch is a
 pure function of its index (:class:`BatchRunner`): its prior draws and a Python simulator's noise
-come from ``numpy.random.SeedSequence(seed, spawn_key=(b,))``, and a built-in C simulator's row
+come from the two children of ``numpy.random.SeedSequence(seed, spawn_key=(b,))``, and a built-in C simulator's row
 ``i`` of batch ``b`` uses the counter-based stream ``(seed, b * batch_size + i)``.  Batches may
 therefore run in any order, on any number of threads or processes, and the accepted set is
 always merged in batch order: results do not depend on ``n_jobs`` or the executor.
@@ -80,9 +80,12 @@ class BatchRunner:
 
     def __call__(self, b: int) -> Tuple[np.ndarray, np.ndarray]:
         n = self.size(b)
-        ss = np.random.SeedSequence(self.seed, spawn_key=(int(b),))
-        rng = np.random.default_rng(ss)
-        theta = np.ascontiguousarray(self.prior._sample(n, rng), dtype=float)
+        ss_prior, ss_sim = np.random.SeedSequence(self.seed, spawn_key=(int(b),)).spawn(2)
+        # a short last batch takes the first rows of a full batch's prior draws, so a run of N
+        # simulations is a prefix of a longer run with the same seed and batch size
+        theta = self.prior._sample(self.batch_size, np.random.default_rng(ss_prior))[:n]
+        theta = np.ascontiguousarray(theta, dtype=float)
+        rng = np.random.default_rng(ss_sim)
         if self.c_spec is not None:
             core = _c_core()
             s = core.abc_run_batch(self.c_spec, theta, self.seed, b * self.batch_size,
