@@ -41,7 +41,16 @@ def die_first(arg):
     x, marker_dir = arg
     marker = os.path.join(marker_dir, f"died-{x}")
     if x == 2 and not os.path.exists(marker):
-        open(marker, "w").close()
+        with open(marker, "w") as fh:
+            fh.write(str(os.getpid()))
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.05)
+    return x * x, os.getpid()
+
+
+def die_always(x):
+    """x == 2 kills its worker on every attempt."""
+    if x == 2:
         os.kill(os.getpid(), signal.SIGKILL)
     time.sleep(0.05)
     return x * x
@@ -54,3 +63,8 @@ def pid_of(x):
 def quadratic(x, random_state=None):
     noise = 0.0 if random_state is None else 1e-3 * np.random.default_rng(random_state).normal()
     return float(sum((xi - 0.3) ** 2 for xi in x)) + noise
+
+
+def sleep_then_pid(seconds):
+    time.sleep(seconds)
+    return os.getpid()

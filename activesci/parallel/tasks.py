@@ -263,6 +263,8 @@ class _Driver:
         self.window = max(1, int(window))
         self.queue: collections.deque = collections.deque()
         self.flight: Dict[cf.Future, _Flight] = {}
+        self.isolate: set = set()  # tasks to run alone after a pool break
+        self.breaks: Dict[int, int] = {}
 
     def add(self, index: int, attempts: int = 0) -> None:
         self.queue.append((index, attempts))
@@ -301,7 +303,7 @@ class _Driver:
         """Submit queued tasks up to the window; returns results decided without running (a
         task that could not even be submitted, or, serially, completed in submit)."""
         out = []
-        while self.queue and len(self.flight) < self.window:
+        while self.queue and len(self.flight) < (1 if self.isolate else self.window):
             index, attempts = self.queue.popleft()
             r = self._submit_one(index, attempts)
             if r is not None:
@@ -336,26 +338,25 @@ class _Driver:
             poll = max(0.0, first + self.timeout + self.GRACE - now)
         done, _ = cf.wait(list(self.flight), timeout=poll, return_when=cf.FIRST_COMPLETED)
         out: List[TaskResult] = []
-        broken = False
+        casualties: List[_Flight] = []  # in flight when a pool worker died
         for fut in done:
             fl = self.flight.pop(fut)
-            exc = None if fut.cancelled() else fut.exception()
-            if exc is not None and isinstance(exc, BrokenProcessPool):
-                broken = True
-            r = self._outcome(fut, fl)
-            if r is not None:
-                out.append(r)
-        if broken and self.backend.restartable:
-            # the other in-flight futures of the dead pool fail too (or finished just before)
+            if self._broke(fut):
+                casualties.append(fl)
+                continue
+            self._decided(fl.index, self._outcome(fut, fl), out)
+        if casualties and self.backend.restartable:
+            # the pool is dead: its other futures fail too (or finished just before it died)
             rest = list(self.flight)
-            finished, stuck = cf.wait(rest, timeout=10)
+            finished, _ = cf.wait(rest, timeout=10)
             for fut in rest:
                 fl = self.flight.pop(fut)
-                r = (self._outcome(fut, fl) if fut in finished else
-                     self._failed_attempt(fl, "worker died: the process pool broke"))
-                if r is not None:
-                    out.append(r)
+                if fut in finished and not self._broke(fut):
+                    self._decided(fl.index, self._outcome(fut, fl), out)
+                else:
+                    casualties.append(fl)
             self.backend.restart()
+        self._bury(casualties, out)
         if self.timeout is not None:
             now = time.monotonic()
             for fut, fl in list(self.flight.items()):
@@ -367,6 +368,33 @@ class _Driver:
                     if r is not None:
                         out.append(r)
         return out
+
+    @staticmethod
+    def _broke(fut: cf.Future) -> bool:
+        return (not fut.cancelled()) and isinstance(fut.exception(), BrokenProcessPool)
+
+    def _decided(self, index: int, r: Optional[TaskResult], out: List[TaskResult]) -> None:
+        self.isolate.discard(index)
+        if r is not None:
+            out.append(r)
+
+    def _bury(self, casualties: List[_Flight], out: List[TaskResult]) -> None:
+        """Tasks in flight when a process-pool worker died. Which one killed it is unknown when
+        several ran, so none is charged: they run again one at a time (isolation), and a task
+        that kills its worker while alone in flight is charged the attempt."""
+        error = ("worker died during the evaluation (BrokenProcessPool: a pool process was "
+                 "killed or exited abruptly)")
+        if len(casualties) == 1 or not self.backend.restartable:
+            for fl in casualties:
+                self._decided(fl.index, self._failed_attempt(fl, error), out)
+            return
+        for fl in sorted(casualties, key=lambda f: -f.index):
+            self.breaks[fl.index] = self.breaks.get(fl.index, 0) + 1
+            if self.breaks[fl.index] > 3:  # keeps breaking pools even in isolation: charge
+                self._decided(fl.index, self._failed_attempt(fl, error), out)
+            else:
+                self.queue.appendleft((fl.index, fl.attempts - 1))
+                self.isolate.add(fl.index)
 
     def cancel(self) -> None:
         for fut in self.flight:
