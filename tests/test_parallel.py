@@ -289,8 +289,8 @@ def test_run_async_with_skopt_optimizer(pool):
     skopt = pytest.importorskip("skopt")
     opt = skopt.Optimizer([(-1.0, 1.0), (-1.0, 1.0)], base_estimator="GP",
                           n_initial_points=4, random_state=0)
-    res = run_async(opt, h.quadratic, n_calls=8, n_parallel=2, executor=pool)
-    assert len(opt.Xi) == 8 and len(res.func_vals) == 8
+    res = run_async(opt, h.quadratic, n_calls=6, n_parallel=2, executor=pool)
+    assert len(opt.Xi) == 6 and len(res.func_vals) == 6
     assert res.fun == pytest.approx(min(opt.yi))
 
 
