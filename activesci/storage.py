@@ -26,11 +26,15 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import numpy as np
 
-__all__ = ["RunStore", "StoreMismatchError", "fingerprint"]
+__all__ = ["RunStore", "StoreMismatchError", "DuplicateEvaluationError", "fingerprint"]
 
 
 class StoreMismatchError(ValueError):
     """The store on disk belongs to a different problem than the one being resumed."""
+
+
+class DuplicateEvaluationError(ValueError):
+    """An evaluation (group, task) is already in the store: evaluations are never repeated."""
 
 
 def _jsonable(obj: Any) -> Any:
@@ -137,12 +141,20 @@ class RunStore:
                        attempts: int = 1, started: Optional[float] = None) -> None:
         """Record one completed (or failed) evaluation; committed before returning. Storing the
         same (group, task) twice is an error: no evaluation is ever repeated."""
+        if status not in ("ok", "failed"):
+            raise ValueError(f"status must be 'ok' or 'failed', got {status!r}")
         now = time.time()
-        with self._db:
-            self._db.execute(
-                "INSERT INTO evaluations VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (group, int(task), dumps(x), None if value is None else float(value),
-                 dumps(extra), status, error, int(attempts), started or now, now))
+        try:
+            with self._db:
+                self._db.execute(
+                    "INSERT INTO evaluations VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (str(group), int(task), dumps(x), None if value is None else float(value),
+                     dumps(extra), status, error, int(attempts),
+                     now if started is None else float(started), now))
+        except sqlite3.IntegrityError:
+            raise DuplicateEvaluationError(
+                f"evaluation {task} of group {group!r} is already stored in {self.path}; "
+                "read it back with evaluations() instead of evaluating it again") from None
 
     def evaluations(self, group: Optional[str] = None) -> List[Dict[str, Any]]:
         """Stored evaluations (of one group) in task order, JSON fields decoded."""
@@ -159,6 +171,17 @@ class RunStore:
             out.append(d)
         return out
 
+    def done(self, group: str) -> Dict[int, str]:
+        """``{task: status}`` of the evaluations stored for ``group``."""
+        rows = self._db.execute("SELECT task, status FROM evaluations WHERE grp=?",
+                                (group,)).fetchall()
+        return {r["task"]: r["status"] for r in rows}
+
+    def groups(self) -> List[str]:
+        """Names of the evaluation groups, sorted."""
+        return [r[0] for r in self._db.execute(
+            "SELECT DISTINCT grp FROM evaluations ORDER BY grp").fetchall()]
+
     def count(self, group: Optional[str] = None) -> int:
         if group is None:
             return self._db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
@@ -171,6 +194,14 @@ class RunStore:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO records VALUES (?,?,?)",
                              (key, dumps(value), time.time()))
+
+    def put_many(self, items: Dict[str, Any]) -> None:
+        """Store several named records in one transaction: all of them or none survive a
+        crash."""
+        now = time.time()
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?)",
+                                 [(k, dumps(v), now) for k, v in items.items()])
 
     def get(self, key: str, default: Any = None) -> Any:
         row = self._db.execute("SELECT value FROM records WHERE key=?", (key,)).fetchone()

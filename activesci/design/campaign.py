@@ -83,6 +83,21 @@ class Campaign:
     random_state : int, Generator or None
     storage : path, optional
         SQLite file; an existing one is resumed (same configuration required).
+    executor : None, "serial", "processes", "dask", distributed.Client, address or Executor
+        Where utility estimates run (see :func:`activesci.parallel.get_executor`); the
+        simulator, likelihood and ``n_events`` must be picklable for process pools. Each
+        estimate gets the seed it would get serially, so a value depends only on (φ, step,
+        evaluation), never on the executor or the completion order.
+    n_parallel : int, default=1
+        Utility estimates proposed together (``ask(n_points=n_parallel)``) and evaluated in
+        parallel. Results depend on ``n_parallel`` (the proposals do) but not on the executor
+        or its number of workers; ``n_parallel=1`` is the serial algorithm exactly.
+    max_retries : int, default=0
+        Further attempts of a utility estimate that raised, returned NaN, timed out or lost
+        its worker; an estimate still failing is recorded as failed (with its error, also in
+        the store) and left out of the optimization and the utility surface.
+    timeout : float, optional
+        Seconds per utility estimate (see :func:`activesci.parallel.map_tasks`).
 
     Examples
     --------
@@ -114,6 +129,10 @@ class Campaign:
         likelihood_kwargs: Optional[Dict[str, Any]] = None,
         random_state: RandomState = None,
         storage: Optional[Union[str, os.PathLike]] = None,
+        executor: Any = None,
+        n_parallel: int = 1,
+        max_retries: int = 0,
+        timeout: Optional[float] = None,
     ):
         if utility not in UTILITIES:
             raise ValueError(f"utility must be one of {UTILITIES}, got {utility!r}")
@@ -124,6 +143,10 @@ class Campaign:
         check_scalar(n_utility_evals, "n_utility_evals", kind=numbers.Integral, low=2)
         check_scalar(n_datasets, "n_datasets", kind=numbers.Integral, low=2)
         check_scalar(grid_points, "grid_points", kind=numbers.Integral, low=5)
+        check_scalar(n_parallel, "n_parallel", kind=numbers.Integral, low=1)
+        check_scalar(max_retries, "max_retries", kind=numbers.Integral, low=0)
+        if timeout is not None:
+            check_scalar(timeout, "timeout", kind=numbers.Real, low=0, include_low=False)
         self.simulator = simulator
         self.phi_space = self._check_space(phi_space)
         self.prior = as_grid_posterior(prior, simulator, grid_points)
@@ -135,6 +158,11 @@ class Campaign:
         self.n_datasets = int(n_datasets)
         self.optimizer_kwargs = dict(optimizer_kwargs or {})
         self.likelihood_kwargs = dict(likelihood_kwargs or {})
+        self.executor = executor
+        self.n_parallel = int(n_parallel)
+        self.max_retries = int(max_retries)
+        self.timeout = timeout
+        self._backend = None
         self.seed = seed_from_random_state(random_state) & 0x7FFFFFFFFFFFFFFF
         if truth is None:
             truth = self.prior.sample(1, _derive(self.seed, 999_999))[0]
@@ -175,7 +203,9 @@ class Campaign:
                 "prior": {"axes": [[float(a[0]), float(a[-1]), len(a)] for a in self.prior.axes],
                           "log_prob_sum": float(np.sum(self.prior.log_prob[np.isfinite(
                               self.prior.log_prob)]))},
-                "likelihood_kwargs": {k: repr(v) for k, v in self.likelihood_kwargs.items()}}
+                "likelihood_kwargs": {k: repr(v) for k, v in self.likelihood_kwargs.items()},
+                # only when it changes the proposals (keeps older stores resumable)
+                **({"n_parallel": self.n_parallel} if self.n_parallel != 1 else {})}
 
     def _make_likelihood(self):
         if self.method in ("exact", "histogram", "kde"):
@@ -208,21 +238,74 @@ class Campaign:
             n_datasets=self.n_datasets, utility=self.utility,
             random_state=_derive(self.seed, step, 100 + j), likelihood=self.likelihood)
 
-    def _evaluate(self, phi: np.ndarray, step: int, j: int) -> Dict[str, Any]:
-        """A utility estimate, from the store if this evaluation already completed."""
+    def _evaluate(self, phi: np.ndarray, step: int, j: int) -> Optional[Dict[str, Any]]:
+        """A utility estimate, from the store if this evaluation already completed; None if it
+        failed (after ``max_retries``)."""
+        return self._evaluate_batch([phi], step, [j])[0]
+
+    def _utility_task(self) -> "_UtilityTask":
+        return _UtilityTask(self.simulator, self.posterior, self.n_events, self.method,
+                            self.n_datasets, self.utility, self.likelihood)
+
+    def _get_backend(self):
+        if self._backend is None:
+            from ..parallel import get_executor
+            self._backend = get_executor(self.executor)
+        return self._backend
+
+    def close(self) -> None:
+        """Shut down an executor created by the campaign and close the store."""
+        if self._backend is not None:
+            if self._backend is not self.executor:
+                self._backend.close()
+            self._backend = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def _evaluate_batch(self, phis: Sequence[np.ndarray], step: int,
+                        js: Sequence[int]) -> List[Optional[Dict[str, Any]]]:
+        """Utility estimates of evaluations ``js`` of ``step`` at ``phis``: stored ones are read
+        back, the others run on the executor (evaluation j with seed (seed, step, 100 + j), as
+        serially), each committed to the store as it completes. Failed ones are None."""
+        from ..parallel import imap_tasks
+
         group = f"step{step}"
+        out: Dict[int, Optional[Dict[str, Any]]] = {}
         if self.store is not None:
-            done = {row["task"]: row for row in self.store.evaluations(group)}
-            if j in done:
-                row = done[j]
-                return {"phi": row["x"], "value": row["value"], "stderr": row["extra"]["stderr"]}
-        t0 = time.time()
-        r = self._utility(phi, step, j)
-        rec = {"phi": phi.tolist(), "value": r.value, "stderr": r.stderr}
-        if self.store is not None:
-            self.store.put_evaluation(group, j, rec["phi"], r.value, {"stderr": r.stderr},
-                                      started=t0)
-        return rec
+            stored = {row["task"]: row for row in self.store.evaluations(group)}
+            for j in js:
+                row = stored.get(j)
+                if row is not None:
+                    out[j] = (None if row["status"] != "ok" else
+                              {"phi": row["x"], "value": row["value"],
+                               "stderr": row["extra"]["stderr"]})
+        todo = [(np.asarray(phi, dtype=float).reshape(-1), j) for phi, j in zip(phis, js)
+                if j not in out]
+        if todo:
+            seeds = [_derive(self.seed, step, 100 + j) for _, j in todo]
+            t0 = time.time()
+            for r in imap_tasks(self._utility_task(), [phi.tolist() for phi, _ in todo],
+                                self._get_backend(), seeds=seeds, timeout=self.timeout,
+                                max_retries=self.max_retries, nan_is_failure=False):
+                j = todo[r.index][1]
+                value = None if not r.ok else r.value
+                if value is not None and not np.isfinite(value["value"]):
+                    r.status, r.error = "failed", "the utility estimate is not finite"
+                if r.ok:
+                    out[j] = {"phi": r.task, "value": value["value"], "stderr": value["stderr"]}
+                else:
+                    out[j] = None
+                if self.store is not None:
+                    if r.ok:
+                        self.store.put_evaluation(group, j, r.task, value["value"],
+                                                  {"stderr": value["stderr"]},
+                                                  attempts=r.attempts, started=t0)
+                    else:
+                        self.store.put_evaluation(group, j, r.task, None, {"stderr": None},
+                                                  status="failed", error=r.error,
+                                                  attempts=r.attempts, started=t0)
+        return [out.get(j) for j in js]
 
     def _choose_bo(self, step: int):
         from ..optimizer import Optimizer
@@ -232,14 +315,33 @@ class Campaign:
                   "random_state": _derive(self.seed, step, 2)}
         kwargs.update(self.optimizer_kwargs)
         opt = Optimizer([tuple(b) for b in self.phi_space], **kwargs)
-        evals = []
-        for j in range(self.n_utility_evals):
-            phi = np.asarray(opt.ask(), dtype=float)
-            rec = self._evaluate(phi, step, j)
-            opt.tell(phi.tolist(), -rec["value"])
-            evals.append(rec)
+        evals = self._optimize_utility(opt, step)
+        if len(evals) < 2:
+            raise RuntimeError(f"step {step}: only {len(evals)} of {self.n_utility_evals} "
+                               "utility estimates succeeded; see the errors in the store or "
+                               "raise max_retries")
         surface = self._surface(evals)
         return surface["best_phi"], evals, surface
+
+    def _optimize_utility(self, opt, step: int) -> List[Dict[str, Any]]:
+        """The ask/tell loop over the utility: ``n_parallel`` designs per ask, evaluated
+        together, told in evaluation order (deterministic whatever the executor); failed
+        estimates are not told."""
+        evals: List[Dict[str, Any]] = []
+        j = 0
+        while j < self.n_utility_evals:
+            b = min(self.n_parallel, self.n_utility_evals - j)
+            if b == 1:
+                phis = [np.asarray(opt.ask(), dtype=float)]
+            else:
+                phis = [np.asarray(p, dtype=float) for p in opt.ask(n_points=b)]
+            recs = self._evaluate_batch(phis, step, list(range(j, j + b)))
+            for phi, rec in zip(phis, recs):
+                if rec is not None:
+                    opt.tell(phi.tolist(), -rec["value"])
+                    evals.append(rec)
+            j += b
+        return evals
 
     def _surface(self, evals) -> Dict[str, Any]:
         """GP fitted to the noisy utility estimates; its maximum is the chosen design."""
@@ -300,9 +402,9 @@ class Campaign:
                                  "mean": surface["mean"].tolist(), "std": surface["std"].tolist()}
         self.steps.append(record)
         self.data.append(np.asarray(data))
-        if self.store is not None:
-            self.store.put(f"step/{k:06d}", record)
-            self.store.put(f"data/{k:06d}", np.asarray(data).tolist())
+        if self.store is not None:  # one transaction: a step is stored whole or not at all
+            self.store.put_many({f"data/{k:06d}": np.asarray(data).tolist(),
+                                 f"step/{k:06d}": record})
         return record
 
     def _resume(self) -> None:
@@ -356,6 +458,9 @@ class Campaign:
             interrupted = True
         finally:
             bar.close()
+            if self._backend is not None and self._backend is not self.executor:
+                self._backend.close()
+                self._backend = None
         return self.result(interrupted=interrupted)
 
     def result(self, interrupted: bool = False) -> CampaignResult:
@@ -391,3 +496,26 @@ class _progress:
     def close(self):
         if self.bar is not None:
             self.bar.close()
+
+
+class _UtilityTask:
+    """A picklable utility estimate ``task(phi, random_state) -> {"value", "stderr"}``: what
+    the executor's workers run (the campaign itself holds a database connection)."""
+
+    def __init__(self, simulator, posterior, n_events, method, n_datasets, utility, likelihood):
+        self.simulator = simulator
+        self.posterior = posterior
+        self.n_events = n_events
+        self.method = method
+        self.n_datasets = n_datasets
+        self.utility = utility
+        self.likelihood = likelihood
+
+    def __call__(self, phi, random_state):
+        phi = np.asarray(phi, dtype=float).reshape(-1)
+        phi_arg = phi[0] if phi.size == 1 else phi
+        r = expected_information_gain(
+            self.simulator, phi_arg, self.posterior, self.n_events, method=self.method,
+            n_datasets=self.n_datasets, utility=self.utility, random_state=random_state,
+            likelihood=self.likelihood)
+        return {"value": float(r.value), "stderr": float(r.stderr)}

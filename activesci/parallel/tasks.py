@@ -1,0 +1,596 @@
+"""Evaluate a function over many tasks on any backend, with per-task seeds, retries and storage.
+
+The driver (:func:`imap_tasks`) keeps at most about ``n_workers`` tasks in flight, so a timeout
+measured from submission is close to the run time, Ctrl-C has little to cancel, and memory does
+not grow with the number of tasks. An attempt fails when the function raises, returns NaN,
+exceeds ``timeout`` seconds, or its worker dies (a process pool's ``BrokenProcessPool``: the pool
+is replaced; Dask reschedules the tasks of a lost worker itself and reports ``KilledWorker`` only
+after repeated losses). A failed attempt is retried up to ``max_retries`` times; then the task is
+recorded as failed, with its error, and the run goes on.
+
+Seeds: with ``seeds=base``, task ``i`` receives ``random_state=derive_seed(base, i)``
+(a :class:`numpy.random.SeedSequence` of ``(base, i)``), the same on every attempt, on every
+backend and whatever the completion order, so results depend on neither the number of workers
+nor the scheduling.
+"""
+from __future__ import annotations
+
+import collections
+import concurrent.futures as cf
+import contextlib
+from concurrent.futures.process import BrokenProcessPool
+import math
+import numbers
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple,
+                    Union)
+
+import numpy as np
+
+from .executors import Backend, ExecutorLike, get_executor
+
+__all__ = ["TaskResult", "MapResult", "TaskTimeoutError", "derive_seed", "task_seeds",
+           "map_tasks", "imap_tasks"]
+
+OK, FAILED = "ok", "failed"
+
+
+class TaskTimeoutError(TimeoutError):
+    """An evaluation ran longer than the ``timeout`` it was given."""
+
+
+def derive_seed(base: int, *keys: int) -> int:
+    """A 63-bit seed for ``(base, *keys)`` from :class:`numpy.random.SeedSequence`.
+
+    Independent streams for every key tuple; the same inputs always give the same seed.
+
+    Examples
+    --------
+    >>> derive_seed(7, 0) == derive_seed(7, 0), derive_seed(7, 0) == derive_seed(7, 1)
+    (True, False)
+    """
+    ss = np.random.SeedSequence([int(base) & 0xFFFFFFFFFFFFFFFF, *[int(k) for k in keys]])
+    return int(ss.generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+def task_seeds(seeds: Any, n_tasks: int) -> Optional[List[int]]:
+    """Per-task seeds: ``None`` (no seeds), a base (int or Generator) expanded with
+    :func:`derive_seed`, or an explicit sequence of ``n_tasks`` non-negative ints."""
+    if seeds is None:
+        return None
+    if isinstance(seeds, np.random.Generator):
+        seeds = int(seeds.integers(0, 2**63 - 1))
+    if isinstance(seeds, (numbers.Integral, np.integer)) and not isinstance(seeds, bool):
+        if seeds < 0:
+            raise ValueError(f"seeds must be a non-negative integer, got {seeds}")
+        return [derive_seed(int(seeds), i) for i in range(n_tasks)]
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__len__"):
+        raise TypeError("seeds must be None, a non-negative int, a numpy Generator or a sequence "
+                        f"of ints, got {type(seeds).__name__}")
+    out = [int(s) for s in seeds]
+    if len(out) != n_tasks:
+        raise ValueError(f"seeds has {len(out)} entries but there are {n_tasks} tasks; give one "
+                         "seed per task or a single base seed")
+    return out
+
+
+@dataclass
+class TaskResult:
+    """The outcome of one task.
+
+    Attributes
+    ----------
+    index : int
+        Position of the task in the input.
+    task : object
+        The task's argument.
+    status : {"ok", "failed"}
+    value : object
+        The function's return value (None when failed).
+    error : str or None
+        Why the last attempt failed (exception type, message and remote traceback).
+    attempts : int
+        Attempts made (retries + 1 at most).
+    seed : int or None
+        The ``random_state`` the task received.
+    seconds : float
+        Run time of the successful (or last) attempt, as measured where it ran.
+    from_store : bool
+        Read back from a store instead of being computed in this run.
+    """
+
+    index: int
+    task: Any
+    status: str
+    value: Any = None
+    error: Optional[str] = None
+    attempts: int = 1
+    seed: Optional[int] = None
+    seconds: float = float("nan")
+    from_store: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+
+@dataclass
+class MapResult:
+    """All task results of a :func:`map_tasks` run, in task order.
+
+    Attributes
+    ----------
+    results : list of TaskResult
+        One per task that completed (successfully or not); tasks cancelled by Ctrl-C are absent.
+    n_tasks : int
+    interrupted : bool
+        The run was stopped by Ctrl-C; ``results`` holds everything completed before.
+    """
+
+    results: List[TaskResult]
+    n_tasks: int
+    interrupted: bool = False
+
+    @property
+    def values(self) -> List[Any]:
+        """Values of the successful tasks, in task order."""
+        return [r.value for r in self.results if r.ok]
+
+    @property
+    def failed(self) -> List[TaskResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.results) == self.n_tasks and not self.interrupted
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __iter__(self) -> Iterator[TaskResult]:
+        return iter(self.results)
+
+    def __getitem__(self, i: int) -> TaskResult:
+        return self.results[i]
+
+    def __repr__(self) -> str:
+        n_ok = sum(r.ok for r in self.results)
+        extra = ", interrupted" if self.interrupted else ""
+        return (f"MapResult({n_ok} ok, {len(self.results) - n_ok} failed, "
+                f"{self.n_tasks - len(self.results)} not run of {self.n_tasks}{extra})")
+
+
+# ---------------------------------------------------------------------------- worker side
+@contextlib.contextmanager
+def _alarm(timeout: Optional[float]):
+    """Raise TaskTimeoutError in the running code after ``timeout`` s (SIGALRM; main thread of
+    a POSIX process only, i.e. serial runs and process-pool workers; elsewhere the driver
+    enforces the deadline by abandoning the task)."""
+    usable = (timeout is not None and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def handler(signum, frame):
+        raise TaskTimeoutError(f"evaluation exceeded timeout={timeout} s")
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, float(timeout))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0.0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _format_error(exc: BaseException) -> str:
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3))
+    return f"{type(exc).__name__}: {exc}\n{tb}".strip()
+
+
+def _run_task(fn: Callable, task: Any, seed: Optional[int], timeout: Optional[float]):
+    """What a worker executes: returns (ok, value-or-error-text, seconds). Exceptions become
+    text here so unpicklable exceptions and remote tracebacks reach the driver intact."""
+    t0 = time.perf_counter()
+    try:
+        with _alarm(timeout):
+            value = fn(task) if seed is None else fn(task, random_state=seed)
+        return True, value, time.perf_counter() - t0
+    except Exception as exc:  # noqa: BLE001 - reported to the driver as a failed attempt
+        return False, _format_error(exc), time.perf_counter() - t0
+
+
+def _has_nan(value: Any) -> bool:
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fc":
+        return bool(np.isnan(value).any())
+    return False
+
+
+# ---------------------------------------------------------------------------- driver side
+def _is_worker_death(exc: BaseException) -> bool:
+    if isinstance(exc, BrokenProcessPool):
+        return True
+    return type(exc).__name__ in ("KilledWorker", "CommClosedError")
+
+
+@dataclass
+class _Flight:
+    index: int
+    attempts: int
+    submitted: float
+
+
+def _check_options(timeout, max_retries):
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+            raise TypeError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        if not (timeout > 0 and math.isfinite(timeout)):
+            raise ValueError(f"timeout must be a positive finite number of seconds, got {timeout}")
+    if isinstance(max_retries, bool) or not isinstance(max_retries, numbers.Integral):
+        raise TypeError(f"max_retries must be a non-negative integer, got {max_retries!r}")
+    if max_retries < 0:
+        raise ValueError(f"max_retries must be >= 0, got {max_retries}")
+
+
+class _Driver:
+    """Submits tasks to a backend, keeps a bounded window in flight, retries failures."""
+
+    GRACE = 1.0  # extra seconds before the driver abandons a task the worker could not stop
+
+    def __init__(self, backend: Backend, fn: Callable, tasks: Dict[int, Any],
+                 seeds: Optional[Dict[int, int]], timeout: Optional[float], max_retries: int,
+                 nan_is_failure: bool, window: Optional[int] = None):
+        self.backend = backend
+        self.fn = fn
+        self.tasks = tasks
+        self.seeds = seeds
+        self.timeout = timeout
+        self.max_retries = int(max_retries)
+        self.nan_is_failure = nan_is_failure
+        if window is None:
+            # a prefetch hides the round trip, but not with a timeout (deadline ~ run time)
+            n = backend.n_workers
+            window = n if (timeout is not None or backend.kind == "serial") else 2 * n
+        self.window = max(1, int(window))
+        self.queue: collections.deque = collections.deque()
+        self.flight: Dict[cf.Future, _Flight] = {}
+        self.isolate: set = set()  # tasks to run alone after a pool break
+        self.breaks: Dict[int, int] = {}
+
+    def add(self, index: int, attempts: int = 0) -> None:
+        self.queue.append((index, attempts))
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.queue or self.flight)
+
+    def _seed(self, index: int) -> Optional[int]:
+        return None if self.seeds is None else self.seeds[index]
+
+    def _submit_one(self, index: int, attempts: int) -> Optional[TaskResult]:
+        for _ in range(2):
+            try:
+                fut = self.backend.submit(_run_task, self.fn, self.tasks[index],
+                                          self._seed(index), self.timeout)
+                self.flight[fut] = _Flight(index, attempts + 1, time.monotonic())
+                return None
+            except BrokenProcessPool as exc:
+                if not self.backend.restartable:
+                    return self._final(index, attempts + 1, _format_error(exc))
+                self.backend.restart()
+        return self._final(index, attempts + 1, "could not submit: the executor keeps breaking")
+
+    def _final(self, index, attempts, error, seconds=float("nan")) -> TaskResult:
+        return TaskResult(index, self.tasks[index], FAILED, None, error, attempts,
+                          self._seed(index), seconds)
+
+    def _failed_attempt(self, fl: _Flight, error: str, seconds=float("nan")) -> Optional[TaskResult]:
+        if fl.attempts <= self.max_retries:
+            self.queue.appendleft((fl.index, fl.attempts))
+            return None
+        return self._final(fl.index, fl.attempts, error, seconds)
+
+    def fill(self) -> List[TaskResult]:
+        """Submit queued tasks up to the window; returns results decided without running (a
+        task that could not even be submitted, or, serially, completed in submit)."""
+        out = []
+        while self.queue and len(self.flight) < (1 if self.isolate else self.window):
+            index, attempts = self.queue.popleft()
+            r = self._submit_one(index, attempts)
+            if r is not None:
+                out.append(r)
+        return out
+
+    def _outcome(self, fut: cf.Future, fl: _Flight) -> Optional[TaskResult]:
+        try:
+            ok, payload, seconds = fut.result()
+        except cf.CancelledError:
+            return self._failed_attempt(fl, "cancelled by the executor")
+        except Exception as exc:  # noqa: BLE001 - worker death or executor error
+            if _is_worker_death(exc):
+                return self._failed_attempt(fl, "worker died during the evaluation: "
+                                            + _format_error(exc))
+            return self._failed_attempt(fl, _format_error(exc))
+        if not ok:
+            return self._failed_attempt(fl, payload, seconds)
+        if self.nan_is_failure and _has_nan(payload):
+            return self._failed_attempt(fl, "ValueError: the evaluation returned NaN", seconds)
+        return TaskResult(fl.index, self.tasks[fl.index], OK, payload, None, fl.attempts,
+                          self._seed(fl.index), seconds)
+
+    def wait(self) -> List[TaskResult]:
+        """Wait for at least one completion (or a deadline); return the decided results."""
+        if not self.flight:
+            return []
+        poll = None
+        if self.timeout is not None:
+            now = time.monotonic()
+            first = min(fl.submitted for fl in self.flight.values())
+            poll = max(0.0, first + self.timeout + self.GRACE - now)
+        done, _ = cf.wait(list(self.flight), timeout=poll, return_when=cf.FIRST_COMPLETED)
+        out: List[TaskResult] = []
+        casualties: List[_Flight] = []  # in flight when a pool worker died
+        for fut in done:
+            fl = self.flight.pop(fut)
+            if self._broke(fut):
+                casualties.append(fl)
+                continue
+            self._decided(fl.index, self._outcome(fut, fl), out)
+        if casualties and self.backend.restartable:
+            # the pool is dead: its other futures fail too (or finished just before it died)
+            rest = list(self.flight)
+            finished, _ = cf.wait(rest, timeout=10)
+            for fut in rest:
+                fl = self.flight.pop(fut)
+                if fut in finished and not self._broke(fut):
+                    self._decided(fl.index, self._outcome(fut, fl), out)
+                else:
+                    casualties.append(fl)
+            self.backend.restart()
+        self._bury(casualties, out)
+        if self.timeout is not None:
+            now = time.monotonic()
+            for fut, fl in list(self.flight.items()):
+                if now - fl.submitted > self.timeout + self.GRACE:
+                    fut.cancel()
+                    del self.flight[fut]
+                    r = self._failed_attempt(fl, f"TaskTimeoutError: no result within "
+                                             f"timeout={self.timeout} s (abandoned)")
+                    if r is not None:
+                        out.append(r)
+        return out
+
+    @staticmethod
+    def _broke(fut: cf.Future) -> bool:
+        return (not fut.cancelled()) and isinstance(fut.exception(), BrokenProcessPool)
+
+    def _decided(self, index: int, r: Optional[TaskResult], out: List[TaskResult]) -> None:
+        self.isolate.discard(index)
+        if r is not None:
+            out.append(r)
+
+    def _bury(self, casualties: List[_Flight], out: List[TaskResult]) -> None:
+        """Tasks in flight when a process-pool worker died. Which one killed it is unknown when
+        several ran, so none is charged: they run again one at a time (isolation), and a task
+        that kills its worker while alone in flight is charged the attempt."""
+        error = ("worker died during the evaluation (BrokenProcessPool: a pool process was "
+                 "killed or exited abruptly)")
+        if len(casualties) == 1 or not self.backend.restartable:
+            for fl in casualties:
+                self._decided(fl.index, self._failed_attempt(fl, error), out)
+            return
+        for fl in sorted(casualties, key=lambda f: -f.index):
+            self.breaks[fl.index] = self.breaks.get(fl.index, 0) + 1
+            if self.breaks[fl.index] > 3:  # keeps breaking pools even in isolation: charge
+                self._decided(fl.index, self._failed_attempt(fl, error), out)
+            else:
+                self.queue.appendleft((fl.index, fl.attempts - 1))
+                self.isolate.add(fl.index)
+
+    def cancel(self) -> None:
+        for fut in self.flight:
+            fut.cancel()
+        self.flight.clear()
+        self.queue.clear()
+        self.backend.terminate()
+
+    def run(self) -> Iterator[TaskResult]:
+        try:
+            while self.busy:
+                yield from self.fill()
+                yield from self.wait()
+        except BaseException:
+            self.cancel()
+            raise
+
+
+# ---------------------------------------------------------------------------- storage glue
+def _store_of(store):
+    from ..storage import RunStore
+    if store is None or isinstance(store, RunStore):
+        return store, False
+    return RunStore(store), True
+
+
+def stored_results(store, group: str) -> Dict[int, TaskResult]:
+    """The task results a store holds for ``group``, by task index."""
+    out = {}
+    for row in store.evaluations(group):
+        extra = row["extra"] or {}
+        value = extra["value"] if "value" in extra else row["value"]
+        out[row["task"]] = TaskResult(
+            row["task"], row["x"], row["status"], value if row["status"] == OK else None,
+            row["error"], row["attempts"], extra.get("seed"), extra.get("seconds", float("nan")),
+            from_store=True)
+    return out
+
+
+def store_result(store, group: str, r: TaskResult, extra: Optional[Dict[str, Any]] = None) -> None:
+    """Commit one task result as one row (scalar values in the ``value`` column, anything else
+    JSON-encoded in ``extra``)."""
+    ex: Dict[str, Any] = {"seed": r.seed, "seconds": r.seconds, **(extra or {})}
+    scalar = None
+    if r.ok:
+        if isinstance(r.value, (numbers.Real, np.floating, np.integer)) and not isinstance(
+                r.value, bool):
+            scalar = float(r.value)
+        else:
+            ex["value"] = r.value
+    store.put_evaluation(group, r.index, r.task, scalar, ex, status=r.status, error=r.error,
+                         attempts=r.attempts)
+
+
+# ---------------------------------------------------------------------------- public API
+def imap_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None, *,
+               n_workers: Optional[int] = None, seeds: Any = None,
+               timeout: Optional[float] = None, max_retries: int = 0,
+               nan_is_failure: bool = True, store=None, group: str = "tasks",
+               on_result: Optional[Callable[[TaskResult], Any]] = None
+               ) -> Iterator[TaskResult]:
+    """Like :func:`map_tasks`, but yield each :class:`TaskResult` as it completes (completion
+    order; tasks already in ``store`` are skipped and not yielded). Ctrl-C cancels the pending
+    tasks and re-raises ``KeyboardInterrupt``.
+
+    Examples
+    --------
+    >>> sorted(r.value for r in imap_tasks(abs, [-1, 2, -3]))
+    [1, 2, 3]
+    """
+    _check_options(timeout, max_retries)
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    task_list = list(tasks)
+    seed_list = task_seeds(seeds, len(task_list))
+    store, own_store = _store_of(store)
+    backend = get_executor(executor, n_workers)
+    own_backend = backend is not executor
+    try:
+        done = stored_results(store, group) if store is not None else {}
+        if store is not None:
+            from ..storage import StoreMismatchError, dumps
+            for i, r in done.items():
+                if i >= len(task_list) or dumps(r.task) != dumps(task_list[i]):
+                    raise StoreMismatchError(
+                        f"task {i} of group {group!r} in {store.path} was stored with argument "
+                        f"{r.task!r}, which is not the task given now; use another group or "
+                        "store to run different tasks")
+        driver = _Driver(backend, fn, dict(enumerate(task_list)),
+                         None if seed_list is None else dict(enumerate(seed_list)),
+                         timeout, max_retries, nan_is_failure)
+        for i in range(len(task_list)):
+            if i not in done:
+                driver.add(i)
+        for r in driver.run():
+            if store is not None:
+                store_result(store, group, r)
+            if on_result is not None:
+                on_result(r)
+            yield r
+    finally:
+        if own_backend:
+            backend.close()
+        if own_store:
+            store.close()
+
+
+def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None, *,
+              n_workers: Optional[int] = None, seeds: Any = None,
+              timeout: Optional[float] = None, max_retries: int = 0,
+              nan_is_failure: bool = True, store=None, group: str = "tasks",
+              on_result: Optional[Callable[[TaskResult], Any]] = None,
+              progress: bool = False) -> MapResult:
+    """Evaluate ``fn(task)`` (or ``fn(task, random_state=seed)``) for every task.
+
+    Parameters
+    ----------
+    fn : callable
+        A picklable (module-level) function for process pools and Dask.
+    tasks : iterable
+        One argument per evaluation.
+    executor : None, "serial", "processes", "dask", distributed.Client, address, Executor
+        Where to run; see :func:`activesci.parallel.get_executor`. Executors created here are
+        shut down at the end; the ones passed in are left running.
+    n_workers : int, optional
+        Workers of a pool created here (and tasks kept in flight).
+    seeds : None, int, Generator or sequence of int
+        ``None``: ``fn(task)``. A base seed: task ``i`` gets
+        ``random_state=derive_seed(base, i)``. A sequence: one seed per task.
+    timeout : float, optional
+        Seconds per attempt. Serial runs and process-pool workers interrupt the evaluation
+        (SIGALRM); elsewhere (Dask, threads) the driver abandons it after ``timeout + 1`` s.
+    max_retries : int, default=0
+        Further attempts after a failure (exception, NaN, timeout, dead worker).
+    nan_is_failure : bool, default=True
+        A NaN float or an array containing NaN counts as a failed attempt.
+    store : RunStore or path, optional
+        Commit each result as one row of group ``group`` as it completes; tasks already in the
+        store (a resumed run) are not run again (failed ones included), and the result holds
+        them too (``from_store=True``).
+    group : str, default="tasks"
+    on_result : callable, optional
+        ``on_result(task_result)`` in the calling process for each new result, as it completes.
+    progress : bool, default=False
+        A tqdm progress bar.
+
+    Returns
+    -------
+    MapResult
+        Results in task order; ``interrupted=True`` after Ctrl-C, holding everything completed.
+
+    Examples
+    --------
+    >>> def noisy_square(x, random_state):
+    ...     return x * x + np.random.default_rng(random_state).normal(scale=1e-3)
+    >>> res = map_tasks(noisy_square, [1.0, 2.0, 3.0], seeds=42)
+    >>> np.round(res.values, 2).tolist(), res.complete
+    ([1.0, 4.0, 9.0], True)
+    >>> res2 = map_tasks(noisy_square, [1.0, 2.0, 3.0], seeds=42)
+    >>> res.values == res2.values
+    True
+    """
+    task_list = list(tasks)
+    results: Dict[int, TaskResult] = {}
+    store_obj, own_store = _store_of(store)
+    bar = _bar(len(task_list), progress)
+    interrupted = False
+    try:
+        if store_obj is not None:
+            results.update(stored_results(store_obj, group))
+            if bar is not None:
+                bar.update(len(results))
+        for r in imap_tasks(fn, task_list, executor, n_workers=n_workers, seeds=seeds,
+                            timeout=timeout, max_retries=max_retries,
+                            nan_is_failure=nan_is_failure, store=store_obj, group=group,
+                            on_result=on_result):
+            results[r.index] = r
+            if bar is not None:
+                bar.update(1)
+                if not r.ok:
+                    bar.set_postfix_str(f"{sum(not x.ok for x in results.values())} failed")
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if bar is not None:
+            bar.close()
+        if own_store:
+            store_obj.close()
+    return MapResult([results[i] for i in sorted(results)], len(task_list), interrupted)
+
+
+def _bar(total: int, enabled: bool):
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover
+        return None
+    return tqdm(total=total, unit="task")

@@ -1,0 +1,70 @@
+"""Picklable task functions for the parallel tests (imported by spawned workers)."""
+import math
+import os
+import signal
+import time
+
+import numpy as np
+
+
+def noisy_square(x, random_state=None):
+    """x² plus seeded noise: equal results prove equal seeds."""
+    return float(x) ** 2 + np.random.default_rng(random_state).normal()
+
+
+def fail_on(x, bad=(3,)):
+    if x in bad:
+        raise RuntimeError(f"simulator failed at {x}")
+    return x * 10
+
+
+def nan_on_odd(x):
+    return math.nan if x % 2 else float(x)
+
+
+def sleep_for(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+def flaky(arg):
+    """(x, marker) -> fails with an exception on the first attempt (marker file absent)."""
+    x, marker = arg
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        raise RuntimeError("first attempt fails")
+    return x + 0.5
+
+
+def die_first(arg):
+    """(x, marker_dir) -> on the first attempt of x == 2, the worker process kills itself."""
+    x, marker_dir = arg
+    marker = os.path.join(marker_dir, f"died-{x}")
+    if x == 2 and not os.path.exists(marker):
+        with open(marker, "w") as fh:
+            fh.write(str(os.getpid()))
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.05)
+    return x * x, os.getpid()
+
+
+def die_always(x):
+    """x == 2 kills its worker on every attempt."""
+    if x == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.05)
+    return x * x
+
+
+def pid_of(x):
+    return os.getpid()
+
+
+def quadratic(x, random_state=None):
+    noise = 0.0 if random_state is None else 1e-3 * np.random.default_rng(random_state).normal()
+    return float(sum((xi - 0.3) ** 2 for xi in x)) + noise
+
+
+def sleep_then_pid(seconds):
+    time.sleep(seconds)
+    return os.getpid()
