@@ -12,6 +12,7 @@ evaluates the network.
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -42,9 +43,9 @@ class RatioLikelihood:
     phi_space : array-like of shape (n_design, 2)
         Bounds of the design; training designs cover it evenly.
     classifier : scikit-learn classifier, optional
-        Default: :class:`activesci.learning.MLPClassifier` with two hidden layers of 64 tanh
-        units. Any classifier with ``fit`` and ``predict_proba`` works.
-    n_train : int, default=200_000
+        Default: :class:`activesci.learning.MLPClassifier` (C core) with two hidden layers of
+        32 ReLU units, 40 epochs. Any classifier with ``fit`` and ``predict_proba`` works.
+    n_train : int, default=100_000
         Joint triples simulated for training (as many marginal ones are made by shuffling).
     n_designs : int, default=64
         Distinct designs φ among the training simulations.
@@ -55,14 +56,26 @@ class RatioLikelihood:
         Maps simulated events to per-event features.
     random_state : int, Generator or None
 
+    Attributes
+    ----------
+    classifier_ : the trained classifier
+    validation_loss_ : float
+        Log-loss on 10 % of the triples held out from training. log 2 = 0.693 means nothing
+        was learned (a ``RuntimeWarning`` says so); the lower, the more informative each event.
+
+    Notes
+    -----
+    When each event carries little information about θ (e⁺e⁻ → μ⁺μ⁻ below the Z, where the
+    angular distribution changes by about a percent across the prior), the classifier needs
+    many triples: on the Weinberg problem 400 000 give posteriors within about 2σ of the exact
+    ones, 100 000 do not (and warn).
+
     Examples
     --------
-    >>> from sklearn.neural_network import MLPClassifier
     >>> from activesci.simulators import GaussianToy
     >>> prior = GridPosterior.uniform([(-3.0, 3.0)], 61)
-    >>> clf = MLPClassifier((32, 32), activation="relu", max_iter=40, random_state=0)
     >>> lik = RatioLikelihood(GaussianToy(), prior, [(0.5, 2.0)], n_train=20_000,
-    ...                       classifier=clf, random_state=0).fit()
+    ...                       random_state=0).fit()
     >>> ll = lik.loglike([np.full(20, 1.0)], prior.points, 1.0)
     >>> mle = prior.points[np.argmax(ll[0]), 0]      # data all at 1: the MLE is near 1
     >>> bool(abs(mle - 1.0) < 0.3)
@@ -72,7 +85,7 @@ class RatioLikelihood:
     name = "ratio"
 
     def __init__(self, simulator, prior: GridPosterior, phi_space: Any, classifier: Any = None,
-                 n_train: int = 200_000, n_designs: int = 64, n_theta_eval: int = 41,
+                 n_train: int = 100_000, n_designs: int = 64, n_theta_eval: int = 41,
                  feature: Optional[Callable] = None, random_state: RandomState = None):
         check_scalar(n_train, "n_train", kind=numbers.Integral, low=100)
         check_scalar(n_designs, "n_designs", kind=numbers.Integral, low=1)
@@ -95,7 +108,7 @@ class RatioLikelihood:
     def _default_classifier(self):
         from ..learning import MLPClassifier
 
-        return MLPClassifier(hidden_layer_sizes=(64, 64), activation="tanh", max_iter=30,
+        return MLPClassifier(hidden_layer_sizes=(32, 32), activation="relu", max_iter=40,
                              batch_size=512, learning_rate_init=2e-3,
                              random_state=int(self._rng.integers(2**31)))
 
@@ -138,9 +151,24 @@ class RatioLikelihood:
         self.scale_ = np.where(Z.std(axis=0) > 0, Z.std(axis=0), 1.0)
         Z = (Z - self.mean_) / self.scale_
         order = rng.permutation(len(Z))
+        n_val = max(1, len(Z) // 10)  # held out to check that the ratio was learned at all
+        val, train = order[:n_val], order[n_val:]
         clf = self.classifier if self.classifier is not None else self._default_classifier()
-        self.classifier_ = clf.fit(Z[order], y[order])
+        self.classifier_ = clf.fit(Z[train], y[train])
         self.classes_ = list(getattr(self.classifier_, "classes_", [0, 1]))
+        p1 = np.clip(self.classifier_.predict_proba(Z[val])[:, self.classes_.index(1)],
+                     1e-12, 1 - 1e-12)
+        self.validation_loss_ = float(-np.mean(y[val] * np.log(p1)
+                                               + (1 - y[val]) * np.log1p(-p1)))
+        # a classifier that learned nothing sits at log 2 (the two classes are balanced); its
+        # log-ratios are noise and the posteriors built on them would be garbage
+        noise = 2.0 / np.sqrt(n_val)
+        if self.validation_loss_ > np.log(2.0) - noise:
+            warnings.warn(
+                f"the ratio classifier did not learn to separate joint from marginal samples "
+                f"(held-out log-loss {self.validation_loss_:.4f} vs log 2 = 0.6931): each event "
+                f"carries little information about theta; raise n_train (now {self.n_train}) "
+                "or use a more flexible classifier", RuntimeWarning, stacklevel=2)
         return self
 
     def log_ratio(self, x: np.ndarray, theta: np.ndarray, phi: Any) -> np.ndarray:
