@@ -379,7 +379,7 @@ class Optimizer:
                 noises = [_check_noise(v, f"noise[{i}]") for i, v in enumerate(noise)]
         else:
             points = [self.space.check_point(x)]
-            if hasattr(y, "__len__") and not isinstance(y, np.ndarray):
+            if hasattr(y, "__len__") and not isinstance(y, (np.ndarray, str, bytes)):
                 raise ValueError("y must be a number when x is a single point")
             values = [_check_y(y)]
             noises = [_check_noise(noise)]
