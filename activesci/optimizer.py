@@ -64,10 +64,11 @@ from .acquisition import optimize_acquisition
 from .gp import GaussianProcessRegressor
 from .gp.kernels import ConstantKernel, Matern, WhiteKernel
 from .sampler import GENERATORS, initial_design
+from .persistence import dump, load
 from .space import Categorical, Integer, Real, Space
 
 __all__ = ["Optimizer", "OptimizeResult", "minimize", "gp_minimize", "dummy_minimize",
-           "expected_minimum", "ACQ_FUNCS", "STRATEGIES"]
+           "expected_minimum", "dump", "load", "ACQ_FUNCS", "STRATEGIES"]
 
 ACQ_FUNCS = ("EI", "LogEI", "PI", "LCB", "gp_hedge")
 STRATEGIES = ("cl_min", "cl_mean", "cl_max", "kb")
@@ -618,6 +619,7 @@ class Optimizer:
         res.random_state = self.rng
         res.expected_minimum = self._expected_minimum(gp) if gp is not None else None
         res.specs = {"args": self.get_params(), "function": "Optimizer"}
+        object.__setattr__(res, "_optimizer_ref", self)  # lets dump(res) save the state
         return res
 
     def get_params(self) -> Dict[str, Any]:
