@@ -64,10 +64,11 @@ from .acquisition import optimize_acquisition
 from .gp import GaussianProcessRegressor
 from .gp.kernels import ConstantKernel, Matern, WhiteKernel
 from .sampler import GENERATORS, initial_design
+from .persistence import dump, load
 from .space import Categorical, Integer, Real, Space
 
 __all__ = ["Optimizer", "OptimizeResult", "minimize", "gp_minimize", "dummy_minimize",
-           "expected_minimum", "ACQ_FUNCS", "STRATEGIES"]
+           "expected_minimum", "dump", "load", "ACQ_FUNCS", "STRATEGIES"]
 
 ACQ_FUNCS = ("EI", "LogEI", "PI", "LCB", "gp_hedge")
 STRATEGIES = ("cl_min", "cl_mean", "cl_max", "kb")
@@ -98,6 +99,21 @@ class OptimizeResult(dict):
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+    def __missing__(self, key):
+        # values computed on first access (the model's minimum costs an optimization)
+        lazy = self.__dict__.get("_lazy", {})
+        if key in lazy:
+            value = lazy.pop(key)()
+            self[key] = value
+            return value
+        raise KeyError(key)
+
+    def __contains__(self, key):
+        return dict.__contains__(self, key) or key in self.__dict__.get("_lazy", {})
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
 
     def __setattr__(self, name, value):
         self[name] = value
@@ -379,7 +395,7 @@ class Optimizer:
                 noises = [_check_noise(v, f"noise[{i}]") for i, v in enumerate(noise)]
         else:
             points = [self.space.check_point(x)]
-            if hasattr(y, "__len__") and not isinstance(y, np.ndarray):
+            if hasattr(y, "__len__") and not isinstance(y, (np.ndarray, str, bytes)):
                 raise ValueError("y must be a number when x is a single point")
             values = [_check_y(y)]
             noises = [_check_noise(noise)]
@@ -586,10 +602,9 @@ class Optimizer:
         return self._initial_or_random(self.n_initial_points)
 
     # ------------------------------------------------------------------ results
-    def _expected_minimum(self, gp) -> Tuple[list, float]:
-        best_i = int(np.argmin(self.yi))
-        cand = np.vstack([self.space.transform([self.Xi[best_i]]),
-                          self.space.transform(self.Xi)])
+    def _expected_minimum_of(self, gp) -> Tuple[list, float]:
+        n = gp.X_train_.shape[0]
+        cand = np.ascontiguousarray(gp.X_train_[:n])  # start from the observed points
         out = optimize_acquisition(gp, ("mean",), cand, y_opt=0.0, free=self._free,
                                    n_polish=5, max_iter=50)
         x = self.space.inverse_transform(np.clip(out["x"], 0.0, 1.0))[0]
@@ -616,8 +631,13 @@ class Optimizer:
         res.models = list(self.models)
         res.space = self.space
         res.random_state = self.rng
-        res.expected_minimum = self._expected_minimum(gp) if gp is not None else None
+        if gp is None:
+            res.expected_minimum = None
+        else:  # computed on first access
+            object.__setattr__(res, "_lazy",
+                               {"expected_minimum": lambda: self._expected_minimum_of(gp)})
         res.specs = {"args": self.get_params(), "function": "Optimizer"}
+        object.__setattr__(res, "_optimizer_ref", self)  # lets dump(res) save the state
         return res
 
     def get_params(self) -> Dict[str, Any]:

@@ -386,7 +386,9 @@ class Space:
                 dim = check_dimension(d, i)
             except ValueError as exc:
                 msg = str(exc)
-                if not msg.startswith("dimension"):
+                if msg.startswith("dimension:"):
+                    msg = f"dimension {i}:" + msg[len("dimension:"):]
+                elif not msg.startswith("dimension"):
                     msg = f"dimension {i}: {msg}"
                 raise ValueError(msg) from None
             out.append(dim)

@@ -1,0 +1,193 @@
+"""Bayesian optimization: activesci's Optimizer versus scikit-optimize, side by side in one
+process.
+
+Cases (issue 3, "Performance and quality"):
+
+* ``step``: time per ask+tell on hart6 (d = 6) with n = 50, 100, 200 observations already told
+  (random points), acq_func "EI" and "gp_hedge", both with their default GP and acquisition
+  optimizer (10,000 candidates, quasi-Newton polish). activesci's figure is the mean over
+  ``--steps`` consecutive steps (so it includes the periodic hyperparameter re-optimization),
+  skopt's the median of ``--skopt-steps`` steps (its every step refits). Target: >= 30x.
+* ``batch``: ask(n_points=8, strategy="cl_min") at n = 100 on hart6. Target: >= 30x.
+* ``quality``: median over seeds of the best value after ``--calls`` evaluations on branin
+  and hart6, ``minimize`` versus ``skopt.gp_minimize`` (both acq_func="gp_hedge",
+  n_initial_points=10; skopt's initial points are random, ours scrambled Sobol'). The issue
+  asks for 10 seeds and 50/100 calls; skopt needs minutes per run on this machine, so the
+  defaults are smaller: the JSON line says what was run.
+
+Times are CPU seconds of this process (``time.process_time``), and wall seconds for the
+step case: run with ``OPENBLAS_NUM_THREADS=1`` so both packages compute on one thread and
+the CPU time is the work done, whatever else shares the machine.
+
+Prints one JSON line per case. Usage::
+
+    python benchmarks/bench_optimizer.py [--cases step,batch,quality] [--sizes 50,100,200]
+        [--steps 20] [--skopt-steps 3] [--seeds 3] [--calls 50] [--functions branin,hart6]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+import warnings
+
+import numpy as np
+
+from activesci.benchmarks import BRANIN_MIN, HART6_MIN, branin, hart6
+from activesci.optimizer import Optimizer, minimize
+
+warnings.filterwarnings("ignore")
+
+FUNCS = {"branin": (branin, [(-5.0, 10.0), (0.0, 15.0)], BRANIN_MIN),
+         "hart6": (hart6, [(0.0, 1.0)] * 6, HART6_MIN)}
+
+
+def machine():
+    return {"python": platform.python_version(), "cpus": os.cpu_count(),
+            "load1": round(os.getloadavg()[0], 2)}
+
+
+def quiesce():
+    time.sleep(0.3)
+
+
+def preload(n, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, 1, (n, 6))
+    return X.tolist(), [hart6(x) for x in X]
+
+
+def steps(opt, n_steps, f):
+    """Wall and CPU seconds of each ask+tell (CPU time of this process: robust to other
+    processes sharing the machine when BLAS runs on one thread)."""
+    wall, cpu = [], []
+    for _ in range(n_steps):
+        t0, c0 = time.perf_counter(), time.process_time()
+        x = opt.ask()
+        opt.tell(x, f(x))
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return np.array(wall), np.array(cpu)
+
+
+def case_step(sizes, acqs, n_steps, n_skopt, seed=0):
+    import skopt
+
+    for n in sizes:
+        X, y = preload(n, seed)
+        for acq in acqs:
+            ours = Optimizer([(0.0, 1.0)] * 6, n_initial_points=0, acq_func=acq,
+                             random_state=seed)
+            ours.tell(X, y)
+            steps(ours, 1, hart6)  # first fit from scratch (restarts), not a steady step
+            quiesce()
+            t_ours, c_ours = steps(ours, n_steps, hart6)
+            ref = skopt.Optimizer([(0.0, 1.0)] * 6, base_estimator="gp", n_initial_points=1,
+                                  acq_func=acq, random_state=seed)
+            ref.tell(X, y)
+            quiesce()
+            t_ref, c_ref = steps(ref, n_skopt, hart6)
+            print(json.dumps({
+                "case": "step", "function": "hart6", "n": n, "acq_func": acq,
+                "activesci_mean_cpu_s": round(float(np.mean(c_ours)), 5),
+                "activesci_median_cpu_s": round(float(np.median(c_ours)), 5),
+                "activesci_max_cpu_s": round(float(np.max(c_ours)), 5),
+                "skopt_median_cpu_s": round(float(np.median(c_ref)), 4),
+                "ratio_cpu": round(float(np.median(c_ref)) / float(np.mean(c_ours)), 1),
+                "activesci_mean_wall_s": round(float(np.mean(t_ours)), 5),
+                "skopt_median_wall_s": round(float(np.median(t_ref)), 4),
+                "ratio_wall": round(float(np.median(t_ref)) / float(np.mean(t_ours)), 1),
+                "activesci_steps": n_steps, "skopt_steps": n_skopt,
+                "activesci_best": round(float(np.min(ours.yi)), 5),
+                "skopt_best": round(float(np.min(ref.yi)), 5), **machine()}), flush=True)
+
+
+def case_batch(n=100, q=8, repeats=3, skopt_repeats=1, seed=0):
+    import skopt
+
+    X, y = preload(n, seed)
+    ours = Optimizer([(0.0, 1.0)] * 6, n_initial_points=0, acq_func="EI", random_state=seed)
+    ours.tell(X, y)
+    ours.ask()  # fit once
+    ours.pending = []
+    times = []
+    for _ in range(repeats):
+        quiesce()
+        t0 = time.process_time()
+        batch = ours.ask(n_points=q, strategy="cl_min")
+        times.append(time.process_time() - t0)
+        ours.pending = []
+    ref = skopt.Optimizer([(0.0, 1.0)] * 6, base_estimator="gp", n_initial_points=1,
+                          acq_func="EI", random_state=seed)
+    ref.tell(X, y)
+    rtimes = []
+    for _ in range(skopt_repeats):
+        ref.cache_ = {}
+        quiesce()
+        t0 = time.process_time()
+        rbatch = ref.ask(n_points=q, strategy="cl_min")
+        rtimes.append(time.process_time() - t0)
+    # quality of a batch: the best true value among its points
+    print(json.dumps({
+        "case": "batch", "function": "hart6", "n": n, "n_points": q, "strategy": "cl_min",
+        "activesci_median_cpu_s": round(float(np.median(times)), 4),
+        "skopt_median_cpu_s": round(float(np.median(rtimes)), 3),
+        "ratio_cpu": round(float(np.median(rtimes)) / float(np.median(times)), 1),
+        "activesci_batch_best": round(min(hart6(x) for x in batch), 5),
+        "skopt_batch_best": round(min(hart6(x) for x in rbatch), 5), **machine()}), flush=True)
+
+
+def case_quality(functions, seeds, calls):
+    import skopt
+
+    for name in functions:
+        f, space, fmin = FUNCS[name]
+        for n_calls in calls:
+            ours, ref, t_ours, t_ref = [], [], [], []
+            for s in range(seeds):
+                t0 = time.process_time()
+                ours.append(minimize(f, space, n_calls=n_calls, n_initial_points=10,
+                                     acq_func="gp_hedge", random_state=s).fun)
+                t_ours.append(time.process_time() - t0)
+                t0 = time.process_time()
+                ref.append(skopt.gp_minimize(f, space, n_calls=n_calls, n_initial_points=10,
+                                             acq_func="gp_hedge", random_state=s).fun)
+                t_ref.append(time.process_time() - t0)
+            print(json.dumps({
+                "case": "quality", "function": name, "n_calls": n_calls, "seeds": seeds,
+                "true_minimum": fmin,
+                "activesci_median_best": round(float(np.median(ours)), 5),
+                "skopt_median_best": round(float(np.median(ref)), 5),
+                "activesci_best_per_seed": [round(v, 4) for v in ours],
+                "skopt_best_per_seed": [round(v, 4) for v in ref],
+                "activesci_median_run_cpu_s": round(float(np.median(t_ours)), 2),
+                "skopt_median_run_cpu_s": round(float(np.median(t_ref)), 2),
+                "ratio": round(float(np.median(t_ref)) / float(np.median(t_ours)), 1),
+                **machine()}), flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cases", default="step,batch,quality")
+    ap.add_argument("--sizes", default="50,100,200")
+    ap.add_argument("--acq", default="EI,gp_hedge")
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--skopt-steps", type=int, default=3)
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--calls", default="50")
+    ap.add_argument("--functions", default="branin,hart6")
+    a = ap.parse_args()
+    cases = a.cases.split(",")
+    if "step" in cases:
+        case_step([int(s) for s in a.sizes.split(",")], a.acq.split(","), a.steps,
+                  a.skopt_steps)
+    if "batch" in cases:
+        case_batch()
+    if "quality" in cases:
+        case_quality(a.functions.split(","), a.seeds, [int(c) for c in a.calls.split(",")])
+
+
+if __name__ == "__main__":
+    main()
