@@ -97,47 +97,56 @@ class _HistogramCal:
 
 
 class _KDECal:
-    """Gaussian kernel density of each class's scores, binned on a 2048-point grid and
-    convolved with the kernel (Silverman 1986, sec. 3.5); Silverman's rule of thumb for the
-    bandwidth."""
+    """Gaussian kernel densities of each class's scores.
+
+    The scores are first mapped through the pooled empirical distribution function,
+    u = F(s) in [0, 1]: the ratio p0(u) / p1(u) equals p0(s) / p1(s) for any monotone map,
+    and in u the pooled sample is uniform, so one bandwidth suits the whole range even when
+    the classifier's scores saturate.  The densities are binned on a 1024-point grid,
+    reflected at 0 and 1 (no boundary loss) and convolved with the kernel (Silverman 1986,
+    sec. 3.5 and 2.10); the bandwidth is Silverman's rule of thumb per class."""
+
+    n_grid = 1024
 
     def fit(self, s0, s1, w0, w1, edges):
-        lo = min(s0.min(), s1.min())
-        hi = max(s0.max(), s1.max())
-        self.h = [self._bandwidth(s, w) for s, w in ((s0, w0), (s1, w1))]
-        pad = 4.0 * max(self.h)
-        self.grid = np.linspace(lo - pad, hi + pad, 2048)
-        self.dens = [self._binned(s, w, h) for (s, w), h in zip(((s0, w0), (s1, w1)), self.h)]
+        pooled = np.sort(np.r_[s0, s1])
+        q = np.linspace(0.0, 1.0, min(pooled.size, 2049))
+        self.knots = np.quantile(pooled, q)
+        self.knots_u = q
+        self.grid = (np.arange(self.n_grid) + 0.5) / self.n_grid
+        self.dens = [self._binned(self._u(s), w) for s, w in ((s0, w0), (s1, w1))]
         return self
 
+    def _u(self, s):
+        k, idx = np.unique(self.knots, return_index=True)
+        return np.interp(s, k, self.knots_u[idx])
+
     @staticmethod
-    def _bandwidth(s, w):
-        w = np.ones_like(s) if w is None else w
-        m = np.average(s, weights=w)
-        sd = np.sqrt(np.average((s - m) ** 2, weights=w))
-        q25, q75 = np.quantile(s, [0.25, 0.75])
+    def _bandwidth(u, w):
+        m = np.average(u, weights=w)
+        sd = np.sqrt(np.average((u - m) ** 2, weights=w))
+        q25, q75 = np.quantile(u, [0.25, 0.75])
         spread = min(sd, (q75 - q25) / 1.349) if q75 > q25 else sd
         neff = w.sum() ** 2 / (w ** 2).sum()
-        return max(0.9 * spread * neff ** -0.2, 1e-6)
+        return max(0.9 * spread * neff ** -0.2, 2.0 / 1024)
 
-    def _binned(self, s, w, h):
-        g = self.grid
-        dx = g[1] - g[0]
-        w = np.ones_like(s) if w is None else w
-        pos = (s - g[0]) / dx
-        i = np.clip(np.floor(pos).astype(int), 0, g.size - 2)
-        f = np.clip(pos - i, 0.0, 1.0)
-        counts = np.bincount(i, weights=w * (1 - f), minlength=g.size)
-        counts += np.bincount(i + 1, weights=w * f, minlength=g.size)
-        half = int(np.ceil(5 * h / dx))
+    def _binned(self, u, w):
+        w = np.ones_like(u) if w is None else w
+        h = self._bandwidth(u, w)
+        G = self.n_grid
+        dx = 1.0 / G
+        counts = np.bincount(np.clip((u * G).astype(int), 0, G - 1), weights=w, minlength=G)
+        half = min(int(np.ceil(5 * h / dx)), G - 1)
+        padded = np.pad(counts, half, mode="symmetric")  # reflection at u = 0 and 1
         k = np.exp(-0.5 * (np.arange(-half, half + 1) * dx / h) ** 2)
-        dens = np.convolve(counts, k, mode="full")[half:half + g.size]
+        dens = np.convolve(padded, k, mode="valid")
         dens /= dens.sum() * dx
         return np.maximum(dens, 1e-300)
 
     def log_densities(self, s):
-        return (np.log(np.interp(s, self.grid, self.dens[0])),
-                np.log(np.interp(s, self.grid, self.dens[1])))
+        u = self._u(s)
+        return (np.log(np.interp(u, self.grid, self.dens[0])),
+                np.log(np.interp(u, self.grid, self.dens[1])))
 
     def log_ratio(self, s):
         a, b = self.log_densities(s)
@@ -186,8 +195,13 @@ class _SigmoidCal(_ProbabilityCal):
         s = np.r_[s0, s1]
         y = np.r_[np.zeros(s0.size), np.ones(s1.size)]
         w = np.ones_like(s) if w0 is None else np.r_[w0, w1]
-        a, b = 1.0, 0.0
-        for _ in range(100):
+        def loss(a, b):
+            z = a * s + b
+            return np.sum(w * (np.logaddexp(0.0, z) - y * z))
+
+        a, b = 0.0, 0.0
+        f = loss(a, b)
+        for _ in range(100):  # Newton's method with backtracking (the loss is convex)
             z = a * s + b
             p = 0.5 * (1.0 + np.tanh(0.5 * z))
             g = np.array([np.sum(w * (p - y) * s), np.sum(w * (p - y))])
@@ -195,8 +209,14 @@ class _SigmoidCal(_ProbabilityCal):
             H = np.array([[np.sum(q * s * s), np.sum(q * s)], [np.sum(q * s), np.sum(q)]])
             H += 1e-12 * np.eye(2) * max(1.0, np.trace(H))
             step = np.linalg.solve(H, g)
-            a, b = a - step[0], b - step[1]
-            if np.abs(step).max() < 1e-10:
+            t = 1.0
+            while t > 1e-10:
+                fn = loss(a - t * step[0], b - t * step[1])
+                if fn <= f:
+                    break
+                t *= 0.5
+            a, b, f_old, f = a - t * step[0], b - t * step[1], f, fn
+            if np.abs(t * step).max() < 1e-10 or f_old - f < 1e-14 * max(1.0, abs(f)):
                 break
         self.a, self.b = a, b
         self.log_prior_ratio = np.log(w[y == 0].sum()) - np.log(w[y == 1].sum())
