@@ -90,7 +90,7 @@ def test_calibration_recovers_exact_posterior(method, tol):
     # is 0.2
     X, y = _gauss_problem(20000, 2)
     base = _Distorted(linear=method == "sigmoid").fit(X, y)
-    cal = CalibratedClassifierCV(base, method=method, cv="prefit").fit(X, y)
+    cal = CalibratedClassifierCV(base, method=method, bins=40, cv="prefit").fit(X, y)
     xt = np.linspace(-1.5, 2.5, 41)[:, None]
     exact = 1.0 / (1.0 + np.exp(-(xt[:, 0] - 0.5)))
     p = cal.predict_proba(xt)[:, 1]
@@ -159,3 +159,12 @@ def test_bad_input():
         CalibratedClassifierCV(base).predict_proba(X)
     with pytest.raises(ValueError, match="base_estimator"):
         CalibratedClassifierCV(None).fit(X, y)
+
+
+def test_auto_bins_follow_the_data():
+    # a sharp ratio needs many bins, a flat one few: the cross-validated choice must see it
+    rng = np.random.default_rng(9)
+    flat0, flat1 = rng.normal(0, 1, 20000), rng.normal(0.05, 1, 20000)
+    sharp0, sharp1 = rng.normal(0, 1, 20000), rng.normal(3.0, 1, 20000)
+    from activesci.learning.calibration import _cv_bins
+    assert _cv_bins(sharp0, sharp1, None, None) > _cv_bins(flat0, flat1, None, None)
