@@ -125,9 +125,9 @@ def test_make_parameterized_data_with_activesci_simulator_and_prior():
 
 def test_amortized_posterior_close_to_exact():
     rng = np.random.default_rng(0)
-    theta = rng.uniform(-2, 2, 20000)
+    theta = rng.uniform(-2, 2, 30000)
     X = rng.normal(theta, 0.5)[:, None]
-    r = AmortizedRatio(MLPClassifier((32,), max_iter=25, random_state=0),
+    r = AmortizedRatio(MLPClassifier((32,), max_iter=30, random_state=0), n_normalization=3000,
                        random_state=0).fit(X, theta)
     grid = np.linspace(-2, 2, 401)
     for t in (-0.8, 0.1, 0.9):
