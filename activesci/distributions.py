@@ -353,7 +353,7 @@ class Histogram(Distribution):
     Parameters
     ----------
     bins : int or sequence, default=10
-        Passed to ``numpy.histogramdd`` (must give >= 2 bins per axis... or 1 bin).
+        Bins per axis (or edges), passed to ``numpy.histogramdd``.
     range : sequence of (low, high) or None
         Histogram range per dimension (default: the sample's range).
 

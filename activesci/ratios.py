@@ -380,6 +380,25 @@ class DecomposedRatio(_RatioMixin, BaseEstimator):
 
 
 
+def _keep(X: np.ndarray, n: Any, random_state: RandomState) -> np.ndarray:
+    """Up to n rows of X chosen at random (all of them if there are fewer)."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"n_normalization must be a positive integer, got {n!r}")
+    if X.shape[0] <= n:
+        return np.ascontiguousarray(X)
+    rng = check_random_state(random_state)
+    return np.ascontiguousarray(X[np.sort(rng.choice(X.shape[0], int(n), replace=False))])
+
+
+def _theta_rows(thetas: Any, n_params: int) -> np.ndarray:
+    T = check_array(thetas, "thetas", ndim=None)
+    if T.ndim == 0:
+        return T.reshape(1, 1)
+    if T.ndim == 1:
+        return T[:, None] if n_params == 1 else T[None, :]
+    return T
+
+
 class _FixedTheta:
     """A prefit binary classifier of x alone: a parameterized classifier held at θ."""
 
@@ -406,10 +425,23 @@ class ParameterizedRatio(BaseEstimator):
     :func:`~activesci.learning.make_parameterized_data`.  Calibration at a requested θ is
     :meth:`calibrated` (carl's recipe: calibrate the classifier held at θ on fresh samples).
 
+    Normalization.  Whatever the classifier, a density ratio must satisfy
+    E_{x ~ p(x | θ_ref)}[r(x | θ)] = 1 for every θ.  A small error c(θ) in the classifier's
+    offset enters a log-likelihood of n events as n c(θ) and biases a maximum-likelihood fit;
+    with ``normalize=True`` each log r(· | θ) is shifted so that its mean over (up to
+    ``n_normalization``) stored reference samples is one -- no new simulation is needed, and
+    the reference samples are shared by all θ.
+
     Parameters
     ----------
     base_estimator : classifier
         Cloned at fit and trained on [X | θ].
+    normalize : bool, default=True
+        Self-normalize r(· | θ) on the reference samples (see above).
+    n_normalization : int, default=10000
+        Reference samples kept for the normalization.
+    random_state : int, Generator or None
+        Chooses the kept reference samples.
 
     Examples
     --------
@@ -424,8 +456,12 @@ class ParameterizedRatio(BaseEstimator):
     (2, 2)
     """
 
-    def __init__(self, base_estimator: Any = None):
+    def __init__(self, base_estimator: Any = None, normalize: bool = True,
+                 n_normalization: int = 10000, random_state: RandomState = None):
         self.base_estimator = base_estimator
+        self.normalize = normalize
+        self.n_normalization = n_normalization
+        self.random_state = random_state
 
     def fit(self, X: Any, theta: Any, y: Any, sample_weight: Optional[Any] = None
             ) -> "ParameterizedRatio":
@@ -437,7 +473,14 @@ class ParameterizedRatio(BaseEstimator):
         self.classifier_ = ParameterizedClassifier(self.base_estimator).fit(
             X, theta, y, sample_weight=sample_weight)
         self.n_params_ = self.classifier_.n_params_
+        self.normalization_samples_ = _keep(X[y == 1], self.n_normalization, self.random_state)
         return self
+
+    def _log_norm(self, T: np.ndarray) -> np.ndarray:
+        if not self.normalize:
+            return np.zeros(T.shape[0])
+        Lr = self.classifier_.log_ratio(self.normalization_samples_, T)
+        return special.logsumexp(Lr, axis=1) - np.log(Lr.shape[1])
 
     def predict(self, X: Any, theta: Any, log: bool = False) -> np.ndarray:
         """r(x | θ) (or its log) at one θ for all rows, or one θ row per row of X."""
@@ -445,16 +488,33 @@ class ParameterizedRatio(BaseEstimator):
         from .learning.parameterized import check_theta  # noqa: PLC0415
         X = check_array(X, "X", allow_1d=True, min_samples=0)
         t = check_theta(theta, X.shape[0], self.n_params_)
-        Z = np.hstack([X, t])
-        lr = classifier_log_ratio(self.classifier_.classifier_, Z,
+        lr = classifier_log_ratio(self.classifier_.classifier_, np.hstack([X, t]),
                                   self.classifier_.log_prior_ratio_)
+        if self.normalize and X.shape[0]:
+            uniq, inv = np.unique(t, axis=0, return_inverse=True)
+            lr = lr - self._log_norm(uniq)[inv.ravel()]
         return lr if log else np.exp(lr)
 
     def log_ratio(self, X: Any, thetas: Any) -> np.ndarray:
         """Vectorized log r(x | θ) for every θ in ``thetas`` and every row of X, shape
-        (n_thetas, n_samples) -- the method a "ratio" likelihood scans θ with."""
+        (n_thetas, n_samples) -- the method a "ratio" likelihood scans θ with.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from activesci.learning import MLPClassifier, make_parameterized_data
+        >>> sim = lambda t, n, rng: rng.normal(t, 1.0, n)
+        >>> X, th, y = make_parameterized_data(sim, theta=[-1.0, 0.0, 1.0], n_samples=300,
+        ...                                    reference=0.0, random_state=0)
+        >>> r = ParameterizedRatio(MLPClassifier((8,), max_iter=5, random_state=0)).fit(X, th, y)
+        >>> r.log_ratio(np.zeros((4, 1)), thetas=np.linspace(-1, 1, 5)).shape
+        (5, 4)
+        """
         check_is_fitted(self, "classifier_")
-        return self.classifier_.log_ratio(X, thetas)
+        L = self.classifier_.log_ratio(X, thetas)
+        if self.normalize:
+            L = L - self._log_norm(_theta_rows(thetas, self.n_params_))[:, None]
+        return L
 
     def nllr(self, X: Any, thetas: Any) -> np.ndarray:
         """-sum_i log r(x_i | θ) for every θ in ``thetas``, shape (n_thetas,)."""
@@ -490,8 +550,13 @@ class AmortizedRatio(BaseEstimator):
     base_estimator : classifier
     n_shuffles : int, default=1
         Shuffled copies of θ (marginal pairs) per joint pair.
+    normalize : bool, default=True
+        Shift log r(·, θ) so that its mean over (up to ``n_normalization``) training x --
+        samples of the marginal p(x) -- is one, as E_{p(x)}[r(x, θ)] = 1 requires (see
+        :class:`ParameterizedRatio`).
+    n_normalization : int, default=10000
     random_state : int, Generator or None
-        Seeds the shuffles.
+        Seeds the shuffles and the kept normalization samples.
 
     Examples
     --------
@@ -507,10 +572,12 @@ class AmortizedRatio(BaseEstimator):
     1.0
     """
 
-    def __init__(self, base_estimator: Any = None, n_shuffles: int = 1,
-                 random_state: RandomState = None):
+    def __init__(self, base_estimator: Any = None, n_shuffles: int = 1, normalize: bool = True,
+                 n_normalization: int = 10000, random_state: RandomState = None):
         self.base_estimator = base_estimator
         self.n_shuffles = n_shuffles
+        self.normalize = normalize
+        self.n_normalization = n_normalization
         self.random_state = random_state
 
     def fit(self, X: Any, theta: Any) -> "AmortizedRatio":
@@ -529,21 +596,30 @@ class AmortizedRatio(BaseEstimator):
         y = np.r_[np.zeros(X.shape[0]), np.ones(k * X.shape[0])]
         self.classifier_ = ParameterizedClassifier(self.base_estimator).fit(Xs, ts, y)
         self.n_params_ = t.shape[1]
+        self.normalization_samples_ = _keep(X, self.n_normalization, rng)
         return self
+
+    _log_norm = ParameterizedRatio._log_norm
 
     def log_ratio(self, X: Any, thetas: Any) -> np.ndarray:
         """log r(x, θ) = log p(x | θ) - log p(x), shape (n_thetas, n_samples)."""
         check_is_fitted(self, "classifier_")
-        return self.classifier_.log_ratio(X, thetas)
+        L = self.classifier_.log_ratio(X, thetas)
+        if self.normalize:
+            L = L - self._log_norm(_theta_rows(thetas, self.n_params_))[:, None]
+        return L
 
     def predict(self, X: Any, theta: Any, log: bool = False) -> np.ndarray:
         """r(x, θ) with one θ for all rows or one θ row per row of X."""
         check_is_fitted(self, "classifier_")
         from .learning.parameterized import check_theta  # noqa: PLC0415
         X = check_array(X, "X", allow_1d=True, min_samples=0)
-        Z = np.hstack([X, check_theta(theta, X.shape[0], self.n_params_)])
-        lr = classifier_log_ratio(self.classifier_.classifier_, Z,
+        t = check_theta(theta, X.shape[0], self.n_params_)
+        lr = classifier_log_ratio(self.classifier_.classifier_, np.hstack([X, t]),
                                   self.classifier_.log_prior_ratio_)
+        if self.normalize and X.shape[0]:
+            uniq, inv = np.unique(t, axis=0, return_inverse=True)
+            lr = lr - self._log_norm(uniq)[inv.ravel()]
         return lr if log else np.exp(lr)
 
     def log_posterior(self, X: Any, thetas: Any, log_prior: Optional[Any] = None

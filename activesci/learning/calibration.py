@@ -60,23 +60,65 @@ def score_of(clf: Any, X: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def _auto_edges(s: np.ndarray, bins: Any) -> np.ndarray:
-    if isinstance(bins, str):
-        nb = int(np.clip(2.0 * s.size ** (1.0 / 3.0), 10, 200))
-    elif isinstance(bins, numbers.Integral) and not isinstance(bins, bool):
-        nb = int(bins)
-    else:
-        edges = check_array(bins, "bins", ndim=1)
-        if edges.size < 3:
-            raise ValueError(f"bins as edges must hold at least 3 values (2 bins), got "
-                             f"{edges.size}")
-        if np.any(np.diff(edges) <= 0):
-            raise ValueError("bins as edges must be strictly increasing")
-        return edges
-    # equal-frequency bins on the pooled scores (ties merged)
-    edges = np.unique(np.quantile(s, np.linspace(0.0, 1.0, nb + 1)))
+_AUTO_BINS = (5, 8, 12, 18, 27, 40, 60, 90, 135, 200)
+
+
+def _quantile_edges(s_sorted: np.ndarray, nb: int) -> np.ndarray:
+    """Equal-frequency edges of an already sorted sample (ties merged)."""
+    pos = np.linspace(0.0, s_sorted.size - 1, nb + 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, s_sorted.size - 1)
+    q = s_sorted[lo] + (pos - lo) * (s_sorted[hi] - s_sorted[lo])
+    edges = np.unique(q)
     if edges.size < 2:
-        edges = np.array([s[0] - 0.5, s[0] + 0.5])
+        edges = np.array([s_sorted[0] - 0.5, s_sorted[0] + 0.5])
+    return edges
+
+
+def _cv_bins(s0: np.ndarray, s1: np.ndarray, w0, w1, rng_seed: int = 0) -> int:
+    """Number of equal-frequency bins by two-fold cross-validation of the held-out
+    log-likelihood of the labels given the score (the bins trade variance, ~bins / n, against
+    the bias of a coarse step function; the best number depends on the problem)."""
+    rng = np.random.default_rng(rng_seed)
+    f0 = rng.permutation(s0.size) % 2
+    f1 = rng.permutation(s1.size) % 2
+    w0 = np.ones(s0.size) if w0 is None else w0
+    w1 = np.ones(s1.size) if w1 is None else w1
+    max_bins = max(2, min(s0.size, s1.size) // 10)
+    best, best_ll = 2, -np.inf
+    pooled = [np.sort(np.r_[s0[f0 != k], s1[f1 != k]]) for k in (0, 1)]
+    for nb in _AUTO_BINS:
+        if nb > max_bins and nb != _AUTO_BINS[0]:
+            break
+        ll = 0.0
+        for k in (0, 1):
+            a0, a1 = s0[f0 != k], s1[f1 != k]
+            edges = _quantile_edges(pooled[k], nb)
+            d0 = _core.hist_density(a0, w0[f0 != k], edges, 0.5)
+            d1 = _core.hist_density(a1, w1[f1 != k], edges, 0.5)
+            lp = np.log(w0[f0 != k].sum()) - np.log(w1[f1 != k].sum())
+            b0, b1 = s0[f0 == k], s1[f1 == k]
+            # log P(y | s) of the held-out fold, y = 0 for b0 and 1 for b1
+            lr0 = _core.hist_log_ratio(edges, d0, d1, b0) + lp
+            lr1 = _core.hist_log_ratio(edges, d0, d1, b1) + lp
+            ll += -np.sum(w0[f0 == k] * np.logaddexp(0.0, -lr0))
+            ll += -np.sum(w1[f1 == k] * np.logaddexp(0.0, lr1))
+        if ll > best_ll:
+            best, best_ll = nb, ll
+    return best
+
+
+def _auto_edges(s0: np.ndarray, s1: np.ndarray, w0, w1, bins: Any) -> np.ndarray:
+    s = np.sort(np.r_[s0, s1])
+    if isinstance(bins, str):
+        return _quantile_edges(s, _cv_bins(s0, s1, w0, w1))
+    if isinstance(bins, numbers.Integral) and not isinstance(bins, bool):
+        return _quantile_edges(s, int(bins))
+    edges = check_array(bins, "bins", ndim=1)
+    if edges.size < 3:
+        raise ValueError(f"bins as edges must hold at least 3 values (2 bins), got {edges.size}")
+    if np.any(np.diff(edges) <= 0):
+        raise ValueError("bins as edges must be strictly increasing")
     return edges
 
 
@@ -97,47 +139,56 @@ class _HistogramCal:
 
 
 class _KDECal:
-    """Gaussian kernel density of each class's scores, binned on a 2048-point grid and
-    convolved with the kernel (Silverman 1986, sec. 3.5); Silverman's rule of thumb for the
-    bandwidth."""
+    """Gaussian kernel densities of each class's scores.
+
+    The scores are first mapped through the pooled empirical distribution function,
+    u = F(s) in [0, 1]: the ratio p0(u) / p1(u) equals p0(s) / p1(s) for any monotone map,
+    and in u the pooled sample is uniform, so one bandwidth suits the whole range even when
+    the classifier's scores saturate.  The densities are binned on a 1024-point grid,
+    reflected at 0 and 1 (no boundary loss) and convolved with the kernel (Silverman 1986,
+    sec. 3.5 and 2.10); the bandwidth is Silverman's rule of thumb per class."""
+
+    n_grid = 1024
 
     def fit(self, s0, s1, w0, w1, edges):
-        lo = min(s0.min(), s1.min())
-        hi = max(s0.max(), s1.max())
-        self.h = [self._bandwidth(s, w) for s, w in ((s0, w0), (s1, w1))]
-        pad = 4.0 * max(self.h)
-        self.grid = np.linspace(lo - pad, hi + pad, 2048)
-        self.dens = [self._binned(s, w, h) for (s, w), h in zip(((s0, w0), (s1, w1)), self.h)]
+        pooled = np.sort(np.r_[s0, s1])
+        q = np.linspace(0.0, 1.0, min(pooled.size, 2049))
+        self.knots = np.quantile(pooled, q)
+        self.knots_u = q
+        self.grid = (np.arange(self.n_grid) + 0.5) / self.n_grid
+        self.dens = [self._binned(self._u(s), w) for s, w in ((s0, w0), (s1, w1))]
         return self
 
+    def _u(self, s):
+        k, idx = np.unique(self.knots, return_index=True)
+        return np.interp(s, k, self.knots_u[idx])
+
     @staticmethod
-    def _bandwidth(s, w):
-        w = np.ones_like(s) if w is None else w
-        m = np.average(s, weights=w)
-        sd = np.sqrt(np.average((s - m) ** 2, weights=w))
-        q25, q75 = np.quantile(s, [0.25, 0.75])
+    def _bandwidth(u, w):
+        m = np.average(u, weights=w)
+        sd = np.sqrt(np.average((u - m) ** 2, weights=w))
+        q25, q75 = np.quantile(u, [0.25, 0.75])
         spread = min(sd, (q75 - q25) / 1.349) if q75 > q25 else sd
         neff = w.sum() ** 2 / (w ** 2).sum()
-        return max(0.9 * spread * neff ** -0.2, 1e-6)
+        return max(0.9 * spread * neff ** -0.2, 2.0 / 1024)
 
-    def _binned(self, s, w, h):
-        g = self.grid
-        dx = g[1] - g[0]
-        w = np.ones_like(s) if w is None else w
-        pos = (s - g[0]) / dx
-        i = np.clip(np.floor(pos).astype(int), 0, g.size - 2)
-        f = np.clip(pos - i, 0.0, 1.0)
-        counts = np.bincount(i, weights=w * (1 - f), minlength=g.size)
-        counts += np.bincount(i + 1, weights=w * f, minlength=g.size)
-        half = int(np.ceil(5 * h / dx))
+    def _binned(self, u, w):
+        w = np.ones_like(u) if w is None else w
+        h = self._bandwidth(u, w)
+        G = self.n_grid
+        dx = 1.0 / G
+        counts = np.bincount(np.clip((u * G).astype(int), 0, G - 1), weights=w, minlength=G)
+        half = min(int(np.ceil(5 * h / dx)), G - 1)
+        padded = np.pad(counts, half, mode="symmetric")  # reflection at u = 0 and 1
         k = np.exp(-0.5 * (np.arange(-half, half + 1) * dx / h) ** 2)
-        dens = np.convolve(counts, k, mode="full")[half:half + g.size]
+        dens = np.convolve(padded, k, mode="valid")
         dens /= dens.sum() * dx
         return np.maximum(dens, 1e-300)
 
     def log_densities(self, s):
-        return (np.log(np.interp(s, self.grid, self.dens[0])),
-                np.log(np.interp(s, self.grid, self.dens[1])))
+        u = self._u(s)
+        return (np.log(np.interp(u, self.grid, self.dens[0])),
+                np.log(np.interp(u, self.grid, self.dens[1])))
 
     def log_ratio(self, s):
         a, b = self.log_densities(s)
@@ -186,8 +237,13 @@ class _SigmoidCal(_ProbabilityCal):
         s = np.r_[s0, s1]
         y = np.r_[np.zeros(s0.size), np.ones(s1.size)]
         w = np.ones_like(s) if w0 is None else np.r_[w0, w1]
-        a, b = 1.0, 0.0
-        for _ in range(100):
+        def loss(a, b):
+            z = a * s + b
+            return np.sum(w * (np.logaddexp(0.0, z) - y * z))
+
+        a, b = 0.0, 0.0
+        f = loss(a, b)
+        for _ in range(100):  # Newton's method with backtracking (the loss is convex)
             z = a * s + b
             p = 0.5 * (1.0 + np.tanh(0.5 * z))
             g = np.array([np.sum(w * (p - y) * s), np.sum(w * (p - y))])
@@ -195,8 +251,14 @@ class _SigmoidCal(_ProbabilityCal):
             H = np.array([[np.sum(q * s * s), np.sum(q * s)], [np.sum(q * s), np.sum(q)]])
             H += 1e-12 * np.eye(2) * max(1.0, np.trace(H))
             step = np.linalg.solve(H, g)
-            a, b = a - step[0], b - step[1]
-            if np.abs(step).max() < 1e-10:
+            t = 1.0
+            while t > 1e-10:
+                fn = loss(a - t * step[0], b - t * step[1])
+                if fn <= f:
+                    break
+                t *= 0.5
+            a, b, f_old, f = a - t * step[0], b - t * step[1], f, fn
+            if np.abs(t * step).max() < 1e-10 or f_old - f < 1e-14 * max(1.0, abs(f)):
                 break
         self.a, self.b = a, b
         self.log_prior_ratio = np.log(w[y == 0].sum()) - np.log(w[y == 1].sum())
@@ -236,7 +298,9 @@ class CalibratedClassifierCV(BaseEstimator):
         scikit-learn; "interpolated-isotonic": the same, interpolated linearly between the
         blocks' centres (continuous); "sigmoid": Platt scaling.
     bins : "auto", int >= 2 or array of edges
-        Histogram bins ("auto": equal-frequency bins, about 2 n^(1/3), 10 to 200).
+        Histogram bins: "auto" chooses the number of equal-frequency bins (5 to 200) by
+        two-fold cross-validation of the held-out log-likelihood; an integer gives that many
+        equal-frequency bins; an array gives the edges in the score's units.
     cv : 1, "prefit", int >= 2 or a splitter with ``split(X, y)``
         1: fit the classifier and the calibration on the same data (carl's default);
         "prefit": ``base_estimator`` is already fitted, only calibrate; k >= 2: k folds, each
@@ -362,11 +426,12 @@ class CalibratedClassifierCV(BaseEstimator):
             if s0.size == 0 or s1.size == 0:
                 raise ValueError("a calibration fold holds a single class; use more data or "
                                  "fewer folds")
-            edges = _auto_edges(np.sort(s), self.bins) if self.method == "histogram" else None
-            cal = _make_calibrator(self.method).fit(
-                np.ascontiguousarray(s0), np.ascontiguousarray(s1),
-                None if wt is None else np.ascontiguousarray(wt[yt == 0]),
-                None if wt is None else np.ascontiguousarray(wt[yt == 1]), edges)
+            s0, s1 = np.ascontiguousarray(s0), np.ascontiguousarray(s1)
+            w0 = None if wt is None else np.ascontiguousarray(wt[yt == 0])
+            w1 = None if wt is None else np.ascontiguousarray(wt[yt == 1])
+            edges = (_auto_edges(s0, s1, w0, w1, self.bins) if self.method == "histogram"
+                     else None)
+            cal = _make_calibrator(self.method).fit(s0, s1, w0, w1, edges)
             self.calibrated_classifiers_.append((clf, cal))
         W0 = np.sum(yi == 0) if w is None else w[yi == 0].sum()
         W1 = np.sum(yi == 1) if w is None else w[yi == 1].sum()

@@ -39,10 +39,12 @@ def check_theta(theta: Any, n_rows: int, n_params: Optional[int], name: str = "t
     if t.ndim == 0:
         t = t.reshape(1, 1)
     if t.ndim == 1:
-        if n_params is not None and n_params == 1 and t.size == n_rows and n_rows != 1:
-            t = t[:, None]
+        # one θ vector for all rows, or one scalar θ per row
+        if n_params is not None:
+            per_row = t.size != n_params and n_params == 1 and t.size == n_rows
         else:
-            t = t[None, :]
+            per_row = t.size == n_rows and n_rows > 1
+        t = t[:, None] if per_row else t[None, :]
     if t.ndim != 2:
         raise ValueError(f"{name} must be a scalar, a (n_params,) vector or an "
                          f"(n_samples, n_params) array, got shape {t.shape}")
