@@ -286,3 +286,55 @@ def test_repr_and_plots():
     assert grid.shape == (2, 2) and not grid[0, 1].get_visible()
     assert plot_abc_marginals is not None and res.plot_pairs().shape == (2, 2)
     plt.close("all")
+
+
+def test_ee_mumu_generator_runs_in_c_through_at_design():
+    """sin²θ_W from the forward-backward asymmetry of e+e- -> μ+μ- (the C generator)."""
+    from activesci.abc import at_design
+    from activesci.simulators import EEToMuMu
+
+    sim = at_design(EEToMuMu(), phi=45.0, n_events=2000)
+    x_obs = sim(np.array([[0.2312]]), random_state=5)[0]
+    res = rejection_abc(sim, Uniform(0.15, 0.35), x_obs, summary=[Mean(), Variance()],
+                        distance="scaled", quantile=0.02, n_simulations=20_000, random_state=0)
+    assert res.info["c_path"]
+    adj = res.adjust()
+    # the truth lies inside the central 99.7 % of the adjusted posterior
+    lo, hi = adj.quantiles([0.0015, 0.9985])[:, 0]
+    assert lo < 0.2312 < hi and hi - lo < 0.1
+    # the C path equals the simulator's own C streams: row i of batch b uses stream b*B + i
+    from activesci.abc import BatchRunner
+    run = BatchRunner(sim, Uniform(0.15, 0.35), Mean(), seed=3, batch_size=10, n_total=30)
+    theta, s = run(2)
+    x = EEToMuMu().simulate(theta, 45.0, 2000, random_state=3, stream_offset=20)
+    np.testing.assert_allclose(s[:, 0], x.mean(axis=1), rtol=1e-12)
+
+
+def test_binding_keeps_references_and_inputs_intact():
+    import sys
+
+    from activesci import _core
+
+    theta = np.ascontiguousarray(MA2Triangle().sample(100, 0))
+    items = Autocov([1, 2])._c_items()
+    before = theta.copy()
+    lags = items[0][1]
+    rc_theta, rc_items = sys.getrefcount(theta), sys.getrefcount(lags)
+    for _ in range(50):
+        _core.abc_run_batch(("ma2", 20), theta, 1, 0, items)
+        with pytest.raises(ValueError, match="column"):
+            _core.abc_run_batch(("ma2", 20), theta[:, :1], 1, 0, items)
+        with pytest.raises(ValueError, match="lag"):
+            _core.abc_run_batch(("ma2", 2), theta, 1, 0, Autocov([5])._c_items())
+        with pytest.raises(ValueError, match="unknown abc simulator"):
+            _core.abc_run_batch(("ar1", 20), theta, 1, 0, items)
+        _core.abc_summarize(items, np.ones((3, 10)))
+    after = (sys.getrefcount(theta), sys.getrefcount(lags))
+    assert after == (rc_theta, rc_items)
+    np.testing.assert_array_equal(theta, before)
+    # non-contiguous and integer inputs are converted once
+    x = np.arange(60).reshape(6, 10)[:, ::2]
+    np.testing.assert_allclose(Mean()(x), x.mean(axis=1, keepdims=True))
+    res = rejection_abc(sim, Normal(0, 1), np.arange(10.0)[::2] * 0, summary=Mean(),
+                        quantile=0.1, n_simulations=1000, random_state=0)
+    assert res.n_samples == 100
