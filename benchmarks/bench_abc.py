@@ -8,8 +8,10 @@ is a comparison between packages on equal terms, not an absolute error).
 
 Cases (one JSON line each):
   c_ma2_1thread / c_ma2_2threads   activesci's built-in C MA(2), against ELFI on the NumPy MA(2)
-  numpy_ma2_vs_elfi                the same vectorized NumPy MA(2) through activesci and ELFI's
-                                   Rejection (if ELFI imports)
+  numpy_ma2_vs_elfi_*              the same vectorized NumPy MA(2) (and NumPy summaries) through
+                                   activesci (1 and 2 threads) and ELFI's Rejection (if ELFI
+                                   imports); *_builtin_summaries: activesci's C autocovariances
+                                   (divided by n instead of n - lag) on the same NumPy simulator
   numpy_ma2_vs_pyabc               the same NumPy MA(2) through activesci and pyABC (one Python
                                    call per particle; a single ABCSMC generation with a fixed eps
                                    is its rejection sampler; box prior for both, since pyABC has
@@ -189,18 +191,22 @@ def main(argv=None):
     #    in its random generators and ufuncs) and ELFI (its default single-process client)
     for n_jobs in (1, 2):
         _numpy_case(n_jobs, y, n, exact, ref, args.repeats)
+    # the same NumPy simulator with activesci's built-in (C) autocovariance summaries
+    _numpy_case(1, y, n, exact, ref, args.repeats, summary=Autocov([1, 2], center=False))
 
     # 3. the same NumPy simulator through activesci and pyABC (box prior), at the eps of an
     #    activesci run keeping the closest 0.1 % of n simulations
     _pyabc_case(y, n, exact, args)
 
 
-def _numpy_case(n_jobs, y, n, exact, ref, repeats):
-    wall, cpu, res = timed(lambda: run_activesci(activesci_numpy_simulator,
-                                                 activesci_numpy_summary, MA2Triangle(), y, n,
-                                                 n_jobs=n_jobs),
+def _numpy_case(n_jobs, y, n, exact, ref, repeats, summary=None):
+    builtin = summary is not None
+    summary = summary if builtin else activesci_numpy_summary
+    wall, cpu, res = timed(lambda: run_activesci(activesci_numpy_simulator, summary,
+                                                 MA2Triangle(), y, n, n_jobs=n_jobs),
                            repeats)
-    line = {"case": f"numpy_ma2_vs_elfi_{n_jobs}thread{'s' if n_jobs > 1 else ''}",
+    case = f"numpy_ma2_vs_elfi_{n_jobs}thread{'s' if n_jobs > 1 else ''}"
+    line = {"case": case + ("_builtin_summaries" if builtin else ""),
             "n_simulations": n,
             "activesci_median_s": round(wall, 4), "activesci_sims_per_s": round(n / wall),
             "activesci_cpu_sims_per_s": round(n / cpu),
