@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from activesci.abc import (ABCResult, GaussianMean, LogUniform, Normal, Uniform,
+from activesci.abc import (ABCResult, GaussianMean, LogUniform, Normal,
                            epanechnikov_weights, loclinear_adjust, rejection_abc)
 
 D = 10

@@ -2,12 +2,11 @@
 progress, interruption, plots, priors and distances."""
 import _thread
 import threading
-import warnings
 
 import numpy as np
 import pytest
 
-from activesci.abc import (ABCResult, MA2, Autocov, Constrained, GaussianMean, Histogram,
+from activesci.abc import (ABCResult, MA2, Autocov, Constrained, Histogram,
                            LogUniform, Mahalanobis, MA2Triangle, Mean, Normal, Product, Quantiles,
                            Scaled, Uniform, Variance, load, posterior_samples, rejection_abc)
 from activesci.abc.distances import as_distance

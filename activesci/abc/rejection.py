@@ -25,10 +25,10 @@ from typing import Any, Callable, Iterator, Optional, Tuple
 import numpy as np
 
 from .._validation import RandomState, as_float_array, seed_from_random_state
-from .distances import Distance, as_distance
+from .distances import as_distance
 from .priors import Prior, as_prior
 from .result import ABCResult
-from .summaries import Summary, _Identity, as_summary
+from .summaries import Summary, as_summary
 
 __all__ = ["rejection_abc", "BatchRunner", "posterior_samples"]
 
