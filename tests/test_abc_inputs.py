@@ -164,14 +164,15 @@ def test_ctrl_c_in_a_python_simulator_returns_a_partial_result():
     np.testing.assert_array_equal(res.samples, full.samples)
 
 
-def test_ctrl_c_during_a_c_run_returns_a_partial_result():
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_ctrl_c_during_a_c_run_returns_a_partial_result(n_jobs):
     timer = threading.Timer(0.3, _thread.interrupt_main)
     timer.start()
     try:
         with pytest.warns(RuntimeWarning, match="interrupted"):
             res = rejection_abc(MA2(100), MA2Triangle(), np.zeros(100), summary=Autocov([1, 2]),
                                 quantile=0.001, n_simulations=10**9, batch_size=20_000,
-                                random_state=0)
+                                random_state=0, n_jobs=n_jobs)
     finally:
         timer.cancel()
     assert res.partial and 0 < res.n_simulations < 10**9

@@ -280,7 +280,7 @@ def rejection_abc(simulator: Callable, prior: Any, observed: Any, summary: Any =
     done = 0
     n_invalid = 0
     partial = False
-    bar = None
+    bar = stream = None
     if progress:
         from tqdm.auto import tqdm
 
@@ -330,6 +330,8 @@ def rejection_abc(simulator: Callable, prior: Any, observed: Any, summary: Any =
         warnings.warn(f"rejection_abc interrupted after {done} simulations; returning the "
                       "partial result (result.partial is True)", RuntimeWarning, stacklevel=2)
     finally:
+        if stream is not None:
+            stream.close()  # cancels batches still queued and joins the worker threads
         if bar is not None:
             bar.close()
     samples, summaries, distances = acc.result()
