@@ -419,39 +419,38 @@ typedef struct {
 #define AS_PHILOX_W0 0x9E3779B97F4A7C15ULL
 #define AS_PHILOX_W1 0xBB67AE8584CAA73BULL
 
-/* Philox4x64-10 of blocks first, ..., first + AS_ABC_BLOCKS - 1 (counter (block, 0, 0, 0)). */
+/* Philox4x64-10 of blocks first, ..., first + AS_ABC_BLOCKS - 1 (counter (block, 0, 0, 0)),
+ * two blocks at a time in scalar variables, so that the eight words stay in registers and the
+ * multiplications of the two blocks overlap. */
+#define AS_PHILOX_ROUND(a0, a1, a2, a3, k0, k1)                                          \
+    do {                                                                                 \
+        __uint128_t p0_ = (__uint128_t)AS_PHILOX_M0 * a0;                                \
+        __uint128_t p1_ = (__uint128_t)AS_PHILOX_M1 * a2;                                \
+        a0 = (uint64_t)(p1_ >> 64) ^ a1 ^ k0;                                            \
+        a1 = (uint64_t)p1_;                                                              \
+        a2 = (uint64_t)(p0_ >> 64) ^ a3 ^ k1;                                            \
+        a3 = (uint64_t)p0_;                                                              \
+    } while (0)
+
 static void as_abc_philox_blocks(uint64_t first, const uint64_t key[2],
                                  uint64_t out[4 * AS_ABC_BLOCKS])
 {
-    uint64_t c0[AS_ABC_BLOCKS], c1[AS_ABC_BLOCKS], c2[AS_ABC_BLOCKS], c3[AS_ABC_BLOCKS];
-    for (int j = 0; j < AS_ABC_BLOCKS; ++j) {
-        c0[j] = first + (uint64_t)j;
-        c1[j] = c2[j] = c3[j] = 0;
-    }
-    uint64_t k0 = key[0], k1 = key[1];
-    for (int round = 0; round < 10; ++round) {
-        if (round > 0) {
+    for (int j = 0; j < AS_ABC_BLOCKS; j += 2) {
+        uint64_t a0 = first + (uint64_t)j, a1 = 0, a2 = 0, a3 = 0;
+        uint64_t b0 = first + (uint64_t)j + 1, b1 = 0, b2 = 0, b3 = 0;
+        uint64_t k0 = key[0], k1 = key[1];
+        for (int round = 0; round < 10; ++round) {
+            AS_PHILOX_ROUND(a0, a1, a2, a3, k0, k1);
+            AS_PHILOX_ROUND(b0, b1, b2, b3, k0, k1);
             k0 += AS_PHILOX_W0;
             k1 += AS_PHILOX_W1;
         }
-        for (int j = 0; j < AS_ABC_BLOCKS; ++j) {
-            __uint128_t p0 = (__uint128_t)AS_PHILOX_M0 * c0[j];
-            __uint128_t p1 = (__uint128_t)AS_PHILOX_M1 * c2[j];
-            uint64_t n0 = (uint64_t)(p1 >> 64) ^ c1[j] ^ k0;
-            uint64_t n2 = (uint64_t)(p0 >> 64) ^ c3[j] ^ k1;
-            c0[j] = n0;
-            c1[j] = (uint64_t)p1;
-            c2[j] = n2;
-            c3[j] = (uint64_t)p0;
-        }
-    }
-    for (int j = 0; j < AS_ABC_BLOCKS; ++j) {
-        out[4 * j] = c0[j];
-        out[4 * j + 1] = c1[j];
-        out[4 * j + 2] = c2[j];
-        out[4 * j + 3] = c3[j];
+        uint64_t *o = out + 4 * j;
+        o[0] = a0; o[1] = a1; o[2] = a2; o[3] = a3;
+        o[4] = b0; o[5] = b1; o[6] = b2; o[7] = b3;
     }
 }
+#undef AS_PHILOX_ROUND
 
 static void as_abc_stream_refill(as_abc_stream *s)
 {

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from activesci.abc import (ABCResult, GaussianMean, Mean, Normal, Uniform, rejection_abc)
+from activesci.abc import GaussianMean, Mean, Normal, Uniform, rejection_abc
 
 MU0, TAU, SIGMA, N_OBS, XBAR = 0.0, 1.0, 1.0, 10, 0.5
 

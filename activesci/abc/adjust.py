@@ -15,7 +15,7 @@ choices).
 """
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Optional, Tuple
 
 import numpy as np
 
@@ -117,7 +117,10 @@ def loclinear_adjust(samples: Any, summaries: Any, observed_summary: Any, distan
     True
     """
     th = np.asarray(samples, dtype=float)
-    th = th.reshape(th.shape[0], -1)
+    if th.ndim == 1:
+        th = th[:, None]
+    if th.shape[0] == 0:
+        raise ValueError("no samples to adjust: the ABC run accepted nothing")
     S = np.asarray(summaries, dtype=float).reshape(th.shape[0], -1)
     so = np.asarray(observed_summary, dtype=float).reshape(-1)
     d = np.asarray(distances, dtype=float).reshape(-1)

@@ -16,7 +16,7 @@ Examples
 --------
 >>> d = as_distance("scaled").fit(np.array([[0.0, 0.0], [2.0, 20.0], [4.0, 40.0]]))
 >>> d(np.array([[1.0, 10.0]]), np.zeros(2)).round(3)
-array([0.954])
+array([0.477])
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ x ~ N(0, Σ) with Σ banded Toeplitz, γ0 = 1 + θ1² + θ2², γ1 = θ1 (1 + θ
 from __future__ import annotations
 
 import numbers
-from typing import Any, Optional, Tuple
+from typing import Any, Tuple
 
 import numpy as np
 from scipy import linalg

@@ -106,7 +106,7 @@ class Uniform(Prior):
     >>> p = Uniform([0, -1], [1, 1], names=["a", "b"])
     >>> p.sample(3, random_state=0).shape
     (3, 2)
-    >>> float(p.logpdf([0.5, 0.0])[0]) == -np.log(2.0)
+    >>> bool(p.logpdf([0.5, 0.0])[0] == -np.log(2.0))
     True
     """
 

@@ -25,10 +25,10 @@ from typing import Any, Callable, Iterator, Optional, Tuple
 import numpy as np
 
 from .._validation import RandomState, as_float_array, seed_from_random_state
-from .distances import Distance, as_distance
+from .distances import as_distance
 from .priors import Prior, as_prior
 from .result import ABCResult
-from .summaries import Summary, _Identity, as_summary
+from .summaries import Summary, as_summary
 
 __all__ = ["rejection_abc", "BatchRunner", "posterior_samples"]
 
@@ -41,6 +41,11 @@ def _c_core():
     except ImportError:  # pragma: no cover
         return None
     return _core if hasattr(_core, "abc_run_batch") else None
+
+
+def _heap_core():
+    core = _c_core()
+    return core if core is not None and hasattr(core, "abc_keep_closest") else None
 
 
 class BatchRunner:
@@ -275,7 +280,7 @@ def rejection_abc(simulator: Callable, prior: Any, observed: Any, summary: Any =
     done = 0
     n_invalid = 0
     partial = False
-    bar = None
+    bar = stream = None
     if progress:
         from tqdm.auto import tqdm
 
@@ -325,9 +330,13 @@ def rejection_abc(simulator: Callable, prior: Any, observed: Any, summary: Any =
         warnings.warn(f"rejection_abc interrupted after {done} simulations; returning the "
                       "partial result (result.partial is True)", RuntimeWarning, stacklevel=2)
     finally:
+        if stream is not None:
+            stream.close()  # cancels batches still queued and joins the worker threads
         if bar is not None:
             bar.close()
     samples, summaries, distances = acc.result()
+    if distances.size == 0:
+        samples, summaries = np.empty((0, prior.n_params)), np.empty((0, s_obs.shape[0]))
     res_eps = eps_v if eps_v is not None else (float(distances.max()) if distances.size
                                                else float("nan"))
     res = ABCResult(samples, distances, res_eps, done, summaries=summaries,
@@ -375,9 +384,20 @@ class _Accepted:
         self.mode, self.k, self.eps, self.n_target = mode, k, eps, n_target
         self.theta, self.S, self.d, self.idx = [], [], [], []
         self.count = 0
+        self.heap, self.size = None, 0  # the C bounded heap of the k closest (quantile mode)
 
     def add(self, theta, S, d, ok, offset) -> Optional[int]:
         """Add a batch; returns the number of rows consumed when the run is complete."""
+        if self.mode == "quantile" and _heap_core() is not None:
+            if self.heap is None:
+                cap = self.k
+                self.heap = (np.empty(cap), np.empty(cap, dtype=np.int64),
+                             np.empty(cap, dtype=np.uintp), np.empty((cap, theta.shape[1])),
+                             np.empty((cap, S.shape[1])))
+            dd = np.where(ok, d, np.nan)  # NaN rows are skipped by the heap
+            self.size = _heap_core().abc_keep_closest(self.heap, self.size, dd, offset,
+                                                      theta, S)
+            return None
         if self.mode == "quantile":
             sel = np.flatnonzero(ok)
             th = np.concatenate(self.theta + [theta[sel]])
@@ -405,6 +425,13 @@ class _Accepted:
         self.count += sel.size
 
     def result(self):
+        if self.heap is not None:
+            dist, index, slot, ts, ss = self.heap
+            n = self.size
+            order = _heap_core().abc_heap_order(dist, index, slot, n).astype(np.intp)
+            by_slot = np.empty(n)
+            by_slot[slot[:n].astype(np.intp)] = dist[:n]
+            return ts[order], ss[order], by_slot[order]
         if not self.theta:
             return np.empty((0, 0)), np.empty((0, 0)), np.empty(0)
         th, SS, dd = (np.concatenate(self.theta), np.concatenate(self.S),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 
@@ -62,13 +62,22 @@ class ABCResult:
                  param_names: Optional[Sequence[str]] = None, n_invalid: int = 0,
                  partial: bool = False, method: str = "rejection",
                  info: Optional[Dict[str, Any]] = None):
-        self.samples = np.asarray(samples, dtype=float).reshape(len(distances), -1)
         self.distances = np.asarray(distances, dtype=float).reshape(-1)
-        n = self.samples.shape[0]
+        n = self.distances.shape[0]
+        samples = np.asarray(samples, dtype=float)
+        if samples.ndim != 2:
+            samples = samples.reshape(n, -1) if n else samples.reshape(0, 1)
+        if samples.shape[0] != n:
+            raise ValueError(f"samples has {samples.shape[0]} rows but distances has {n}")
+        self.samples = samples
         self.weights = (np.ones(n) if weights is None
                         else np.asarray(weights, dtype=float).reshape(-1))
-        self.summaries = (np.empty((n, 0)) if summaries is None
-                          else np.asarray(summaries, dtype=float).reshape(n, -1))
+        if summaries is None:
+            self.summaries = np.empty((n, 0))
+        else:
+            summ = np.asarray(summaries, dtype=float)
+            self.summaries = summ if summ.ndim == 2 and summ.shape[0] == n else \
+                summ.reshape(n, -1)
         self.observed_summary = (np.empty(0) if observed_summary is None
                                  else np.asarray(observed_summary, dtype=float).reshape(-1))
         p = self.samples.shape[1]

@@ -22,7 +22,7 @@ array([[2.5, 3.5],
 """
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Sequence, Tuple
 
 import numpy as np
 
@@ -126,7 +126,7 @@ class Autocov(Summary):
     Examples
     --------
     >>> Autocov([1, 2], center=False)([[1.0, 2.0, 3.0, 4.0]])
-    array([[5. , 2.5]])
+    array([[5.  , 2.75]])
     """
 
     def __init__(self, lags: Sequence[int] = (1, 2), center: bool = True):

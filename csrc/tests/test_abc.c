@@ -5,6 +5,7 @@
 
 #include "abc.h"
 #include "as_test.h"
+#include "rng_ziggurat.h"
 
 static int quick(void)
 {
@@ -235,6 +236,34 @@ static void test_fast_normals(void)
     free(x);
 }
 
+/* The fast generator draws the Philox blocks of rng.h: each 32-bit half of each word, in
+ * order, gives one normal; check against as_philox4x64_10 wherever the fast ziggurat path
+ * applies (it does for ~99% of the halves). */
+static void test_fast_normals_use_the_philox_blocks_of_rng_h(void)
+{
+    uint64_t key[2] = {123456789, 42};
+    as_rng rng;
+    as_rng_init(&rng, key[0], key[1]);
+    double x[64];
+    as_abc_fill_normal(&rng, x, 64);
+    int compared = 0, k = 0;
+    for (uint64_t block = 0; block < 8 && k < 64; ++block) {
+        uint64_t ctr[4] = {block, 0, 0, 0}, w[4];
+        as_philox4x64_10(ctr, key, w);
+        for (int i = 0; i < 8 && k < 64; ++i) {
+            uint32_t b = (uint32_t)(w[i / 2] >> (32 * (i % 2)));
+            int layer = (int)(b & 0xFF);
+            double u = ((double)(b >> 8) + 0.5) * 0x1.0p-23 - 1.0;
+            if (!(fabs(u) < as_zig_ratio[layer])) goto done; /* slow path: stop comparing */
+            AS_CHECK(x[k] == u * as_zig_x[layer]);
+            ++compared;
+            ++k;
+        }
+    }
+done:
+    AS_CHECK(compared >= 8);
+}
+
 static void test_ma2_autocovariances(void)
 {
     size_t n = quick() ? 100000 : 1000000;
@@ -343,6 +372,7 @@ int main(void)
     AS_RUN(test_distance);
     AS_RUN(test_heap_keeps_the_k_closest);
     AS_RUN(test_fast_normals);
+    AS_RUN(test_fast_normals_use_the_philox_blocks_of_rng_h);
     AS_RUN(test_ma2_autocovariances);
     AS_RUN(test_run_batch_streams_and_interrupt);
     AS_RUN(test_gaussian_model);
