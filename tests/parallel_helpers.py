@@ -68,3 +68,8 @@ def quadratic(x, random_state=None):
 def sleep_then_pid(seconds):
     time.sleep(seconds)
     return os.getpid()
+
+
+def slow_noisy_square(x, random_state=None):
+    time.sleep(0.03)
+    return noisy_square(x, random_state)
