@@ -241,6 +241,19 @@ def _check_options(timeout, max_retries):
         raise ValueError(f"max_retries must be >= 0, got {max_retries}")
 
 
+def default_window(backend: Backend, timeout: Optional[float]) -> int:
+    """Tasks kept in flight: the worker count with a timeout (so the deadline, counted from
+    submission, is close to the run time); otherwise a prefetch that hides the round trip to
+    the workers: 4 per worker, and at least 16 on Dask, whose round trip through the scheduler
+    takes milliseconds (benchmarks/bench_parallel.py)."""
+    if backend.kind == "serial":
+        return 1
+    n = backend.n_workers
+    if timeout is not None:
+        return n
+    return max(16, 8 * n) if backend.kind == "dask" else 4 * n
+
+
 class _Driver:
     """Submits tasks to a backend, keeps a bounded window in flight, retries failures."""
 
@@ -257,9 +270,7 @@ class _Driver:
         self.max_retries = int(max_retries)
         self.nan_is_failure = nan_is_failure
         if window is None:
-            # a prefetch hides the round trip, but not with a timeout (deadline ~ run time)
-            n = backend.n_workers
-            window = n if (timeout is not None or backend.kind == "serial") else 2 * n
+            window = default_window(backend, timeout)
         self.window = max(1, int(window))
         self.queue: collections.deque = collections.deque()
         self.flight: Dict[cf.Future, _Flight] = {}
@@ -454,8 +465,8 @@ def imap_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None
                n_workers: Optional[int] = None, seeds: Any = None,
                timeout: Optional[float] = None, max_retries: int = 0,
                nan_is_failure: bool = True, store=None, group: str = "tasks",
-               on_result: Optional[Callable[[TaskResult], Any]] = None
-               ) -> Iterator[TaskResult]:
+               on_result: Optional[Callable[[TaskResult], Any]] = None,
+               max_in_flight: Optional[int] = None) -> Iterator[TaskResult]:
     """Like :func:`map_tasks`, but yield each :class:`TaskResult` as it completes (completion
     order; tasks already in ``store`` are skipped and not yielded). Ctrl-C cancels the pending
     tasks and re-raises ``KeyboardInterrupt``.
@@ -466,6 +477,9 @@ def imap_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None
     [1, 2, 3]
     """
     _check_options(timeout, max_retries)
+    if max_in_flight is not None and (isinstance(max_in_flight, bool) or not isinstance(
+            max_in_flight, numbers.Integral) or max_in_flight < 1):
+        raise ValueError(f"max_in_flight must be a positive integer, got {max_in_flight!r}")
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
     task_list = list(tasks)
@@ -485,7 +499,7 @@ def imap_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None
                         "store to run different tasks")
         driver = _Driver(backend, fn, dict(enumerate(task_list)),
                          None if seed_list is None else dict(enumerate(seed_list)),
-                         timeout, max_retries, nan_is_failure)
+                         timeout, max_retries, nan_is_failure, window=max_in_flight)
         for i in range(len(task_list)):
             if i not in done:
                 driver.add(i)
@@ -507,7 +521,7 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
               timeout: Optional[float] = None, max_retries: int = 0,
               nan_is_failure: bool = True, store=None, group: str = "tasks",
               on_result: Optional[Callable[[TaskResult], Any]] = None,
-              progress: bool = False) -> MapResult:
+              progress: bool = False, max_in_flight: Optional[int] = None) -> MapResult:
     """Evaluate ``fn(task)`` (or ``fn(task, random_state=seed)``) for every task.
 
     Parameters
@@ -540,6 +554,9 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
         ``on_result(task_result)`` in the calling process for each new result, as it completes.
     progress : bool, default=False
         A tqdm progress bar.
+    max_in_flight : int, optional
+        Tasks submitted and not yet finished (default: ``4 × n_workers``, on Dask
+        ``max(16, 8 × n_workers)``, and ``n_workers`` with a timeout). More hides latency; fewer makes Ctrl-C and timeouts more precise.
 
     Returns
     -------
@@ -570,7 +587,7 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
         for r in imap_tasks(fn, task_list, executor, n_workers=n_workers, seeds=seeds,
                             timeout=timeout, max_retries=max_retries,
                             nan_is_failure=nan_is_failure, store=store_obj, group=group,
-                            on_result=on_result):
+                            on_result=on_result, max_in_flight=max_in_flight):
             results[r.index] = r
             if bar is not None:
                 bar.update(1)
