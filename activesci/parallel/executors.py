@@ -160,8 +160,15 @@ def _process_pool_factory(n_workers: int) -> Callable[[], cf.Executor]:
     ctx = multiprocessing.get_context("spawn")
 
     def make() -> cf.Executor:
-        return cf.ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
+        pool = cf.ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
                                       initializer=_init_worker)
+        # Start every worker now. A spawn pool otherwise starts workers on demand and counts
+        # each finished task as an idle worker, so a pool fed short tasks can stay at one
+        # process for good (CPython 3.9-3.13 behaviour).
+        launch = getattr(pool, "_launch_processes", None)
+        if launch is not None:
+            launch()
+        return pool
     return make
 
 
