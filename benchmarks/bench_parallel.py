@@ -8,7 +8,8 @@ a user would otherwise write, through the raw ``ProcessPoolExecutor.map`` and
 for activesci and the reference, their ratio, the speed-up over serial, the per-task overhead
 (worker-seconds per task beyond the task's own time: ``wall × workers / n − t_task``), and the
 quality figure (results identical to serial with the same seeds: ``same_as_serial``).
-Startup costs (spawning the pool, starting the cluster) are reported separately.
+Startup costs (spawning the pool, starting the cluster) are reported separately. The ~0 ms
+task is also run with ``chunksize=20`` (20 tasks per submission).
 
 With :mod:`activesci.optimizer` available, the asynchronous driver :func:`run_async` is also
 timed against the optimizer's own sequential loop (otherwise that case prints ``skipped``).
@@ -73,9 +74,11 @@ def main(argv=None):
 
     from activesci.parallel import get_executor, map_tasks, task_seeds
 
-    cases = [("slow_50ms", simulator, args.n_slow, SLOW), ("fast_0ms", instant, args.n_fast, 0.0)]
+    cases = [("slow_50ms", simulator, args.n_slow, SLOW, 1),
+             ("fast_0ms", instant, args.n_fast, 0.0, 1),
+             ("fast_0ms_chunksize20", instant, args.n_fast, 0.0, 20)]
     serial = {}
-    for name, fn, n, t_task in cases:
+    for name, fn, n, t_task, _ in cases[:2]:
         wall, res = timed(lambda: map_tasks(fn, range(n), seeds=1), args.repeats)
         ref, ref_out = timed(lambda: [fn(x, random_state=s)
                                       for x, s in zip(range(n), task_seeds(1, n))], args.repeats)
@@ -85,6 +88,7 @@ def main(argv=None):
              overhead_ms_per_task=1e3 * (wall / n - t_task),
              reference_overhead_ms_per_task=1e3 * (ref / n - t_task),
              same_as_serial=res.values == ref_out)
+    serial["fast_0ms_chunksize20"] = serial["fast_0ms"]
 
     ctx = multiprocessing.get_context("spawn")
     for workers in (1, 2):
@@ -98,13 +102,15 @@ def main(argv=None):
              seconds=time.perf_counter() - t0)
         raw = cf.ProcessPoolExecutor(workers, mp_context=ctx)
         list(raw.map(int, range(workers * 2)))
-        for name, fn, n, t_task in cases:
-            wall, res = timed(lambda: map_tasks(fn, range(n), backend, seeds=1), args.repeats)
+        for name, fn, n, t_task, chunk in cases:
+            wall, res = timed(lambda: map_tasks(fn, range(n), backend, seeds=1,
+                                                chunksize=chunk), args.repeats)
             seeds = task_seeds(1, n)
             ref, ref_out = timed(lambda: list(raw.map(_raw, [(fn, x, s) for x, s in
                                                              zip(range(n), seeds)],
-                                                      chunksize=1)), args.repeats)
+                                                      chunksize=chunk)), args.repeats)
             emit(case=name, backend="processes", workers=workers, n_tasks=n, activesci_s=wall,
+                 chunksize=chunk,
                  reference="ProcessPoolExecutor.map", reference_s=ref, ratio=wall / ref,
                  speedup=serial[name][0] / wall,
                  overhead_ms_per_task=1e3 * (wall * workers / n - t_task),
@@ -120,13 +126,15 @@ def main(argv=None):
         client = Client(cluster)
         client.submit(int, 0, pure=False).result()
         emit(case="startup", backend="dask", workers=workers, seconds=time.perf_counter() - t0)
-        for name, fn, n, t_task in cases:
-            wall, res = timed(lambda: map_tasks(fn, range(n), client, seeds=1), args.repeats)
+        for name, fn, n, t_task, chunk in cases:
+            wall, res = timed(lambda: map_tasks(fn, range(n), client, seeds=1,
+                                                chunksize=chunk), args.repeats)
             seeds = task_seeds(1, n)
             ref, ref_out = timed(lambda: client.gather(client.map(
                 _raw, [(fn, x, s) for x, s in zip(range(n), seeds)], pure=False)),
-                args.repeats)
+                args.repeats)  # client.map has no chunks: the reference is per task
             emit(case=name, backend="dask", workers=workers, n_tasks=n, activesci_s=wall,
+                 chunksize=chunk,
                  reference="client.map+gather", reference_s=ref, ratio=wall / ref,
                  speedup=serial[name][0] / wall,
                  overhead_ms_per_task=1e3 * (wall * workers / n - t_task),
