@@ -251,14 +251,14 @@ def _check_options(timeout, max_retries):
 def default_window(backend: Backend, timeout: Optional[float]) -> int:
     """Tasks kept in flight: the worker count with a timeout (so the deadline, counted from
     submission, is close to the run time); otherwise a prefetch that hides the round trip to
-    the workers: 4 per worker, and at least 16 on Dask, whose round trip through the scheduler
-    takes milliseconds (benchmarks/bench_parallel.py)."""
+    the workers: 4 per worker and at least 8, and 8 per worker and at least 16 on Dask, whose
+    round trip through the scheduler takes milliseconds (benchmarks/bench_parallel.py)."""
     if backend.kind == "serial":
         return 1
     n = backend.n_workers
     if timeout is not None:
         return n
-    return max(16, 8 * n) if backend.kind == "dask" else 4 * n
+    return max(16, 8 * n) if backend.kind == "dask" else max(8, 4 * n)
 
 
 class _Driver:
@@ -592,8 +592,8 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
     progress : bool, default=False
         A tqdm progress bar.
     max_in_flight : int, optional
-        Submissions (chunks) sent and not yet finished (default: ``4 × n_workers``, on Dask
-        ``max(16, 8 × n_workers)``, and ``n_workers`` with a timeout). More hides latency;
+        Submissions (chunks) sent and not yet finished (default: ``max(8, 4 × n_workers)``,
+        on Dask ``max(16, 8 × n_workers)``, and ``n_workers`` with a timeout). More hides latency;
         fewer makes Ctrl-C and timeouts more precise.
     chunksize : int, default=1
         Tasks sent to a worker in one submission. For tasks of a few milliseconds, chunks
