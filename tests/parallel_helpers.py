@@ -68,3 +68,15 @@ def quadratic(x, random_state=None):
 def sleep_then_pid(seconds):
     time.sleep(seconds)
     return os.getpid()
+
+
+def slow_noisy_square(x, random_state=None):
+    time.sleep(0.03)
+    return noisy_square(x, random_state)
+
+
+def delayed_noisy(arg, random_state=None):
+    """(i, delay) -> sleeps, then a seeded draw: completion order varies, values must not."""
+    i, delay = arg
+    time.sleep(delay)
+    return i + float(np.random.default_rng(random_state).normal())

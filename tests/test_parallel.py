@@ -79,6 +79,25 @@ def test_same_results_serial_pool_dask_and_any_worker_count(pool, dask_client):
     assert all(r.ok and r.attempts == 1 for r in serial)
 
 
+@pytest.mark.parametrize("chunksize", [1, 3, 50])
+def test_chunks_change_nothing_but_the_submissions(pool, dask_client, chunksize):
+    tasks = list(range(10))
+    direct = [h.noisy_square(x, derive_seed(2, i)) for i, x in enumerate(tasks)]
+    for ex in (None, pool, dask_client):
+        res = map_tasks(h.noisy_square, tasks, ex, seeds=2, chunksize=chunksize)
+        assert res.values == direct and [r.index for r in res] == tasks
+    # failures inside a chunk are per task: retried and reported one by one
+    res = map_tasks(h.fail_on, range(7), pool, chunksize=chunksize, max_retries=2)
+    assert [r.index for r in res.failed] == [3] and res.failed[0].attempts == 3
+    assert res.values == [0, 10, 20, 40, 50, 60]
+
+
+def test_chunked_pool_run_survives_a_worker_death(pool):
+    res = map_tasks(h.die_always, range(9), pool, chunksize=3, max_retries=1)
+    assert [r.index for r in res.failed] == [2] and "worker died" in res[2].error
+    assert [r.value for r in res if r.ok] == [i * i for i in range(9) if i != 2]
+
+
 def test_dask_scheduler_address_string(dask_client):
     address = dask_client.scheduler.address
     res = map_tasks(h.noisy_square, [1, 2], address, seeds=3)
@@ -86,7 +105,7 @@ def test_dask_scheduler_address_string(dask_client):
 
 
 def test_pool_runs_in_several_processes(pool):
-    pids = map_tasks(h.sleep_then_pid, [0.2] * 4, pool).values
+    pids = map_tasks(h.sleep_then_pid, [0.3] * 6, pool).values
     assert len(set(pids)) == 2 and os.getpid() not in pids
 
 
@@ -144,9 +163,8 @@ def test_pool_worker_killed_during_an_evaluation_is_retried_in_a_new_worker(tmp_
             h.noisy_square(1, derive_seed(0, 0))]
 
 
-def test_pool_worker_death_is_charged_to_the_task_that_kills_it():
-    with get_executor("processes", n_workers=2) as backend:
-        res = map_tasks(h.die_always, range(6), backend, max_retries=1)
+def test_pool_worker_death_is_charged_to_the_task_that_kills_it(pool):
+    res = map_tasks(h.die_always, range(6), pool, max_retries=1)
     assert [r.index for r in res.failed] == [2]
     assert "worker died" in res[2].error and res[2].attempts == 2
     # the tasks that shared the dead pool were not charged
@@ -285,15 +303,6 @@ def test_run_async_resume_replays_and_makes_the_same_proposals(tmp_path):
     np.testing.assert_array_equal(res.func_vals, full.func_vals)
 
 
-def test_run_async_with_skopt_optimizer(pool):
-    skopt = pytest.importorskip("skopt")
-    opt = skopt.Optimizer([(-1.0, 1.0), (-1.0, 1.0)], base_estimator="GP",
-                          n_initial_points=4, random_state=0)
-    res = run_async(opt, h.quadratic, n_calls=6, n_parallel=2, executor=pool)
-    assert len(opt.Xi) == 6 and len(res.func_vals) == 6
-    assert res.fun == pytest.approx(min(opt.yi))
-
-
 # ---------------------------------------------------------------------------- validation
 def test_bad_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match="executor must be"):
@@ -308,6 +317,10 @@ def test_bad_arguments_raise_clear_errors():
         map_tasks(abs, [1], timeout=-1)
     with pytest.raises(ValueError, match="max_retries"):
         map_tasks(abs, [1], max_retries=-1)
+    with pytest.raises(ValueError, match="chunksize"):
+        map_tasks(abs, [1], chunksize=0)
+    with pytest.raises(ValueError, match="max_in_flight"):
+        map_tasks(abs, [1], max_in_flight=0)
     with pytest.raises(TypeError, match="fn must be callable"):
         list(imap_tasks(3, [1]))
     with pytest.raises(TypeError, match="ask"):

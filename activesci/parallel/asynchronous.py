@@ -200,7 +200,7 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
             except ImportError:  # pragma: no cover
                 bar = None
         while len(results) < n_calls:
-            in_use = len(driver.flight) + len(driver.queue)
+            in_use = driver.n_in_flight + len(driver.queue)
             k = min(n_parallel - in_use, n_calls - n_asked)
             if k > 0:
                 first = n_asked

@@ -15,6 +15,8 @@ import multiprocessing
 import numbers
 import os
 import signal
+import threading
+import time
 from typing import Any, Callable, Optional, Union
 
 __all__ = ["Backend", "SerialExecutor", "get_executor", "ExecutorLike"]
@@ -44,9 +46,18 @@ class SerialExecutor(cf.Executor):
         return future
 
 
-def _ignore_sigint() -> None:
-    """Pool worker initializer: Ctrl-C is the driver's to handle (it then stops the workers)."""
+def _watch_parent(parent: int, period: float = 0.5) -> None:
+    while os.getppid() == parent:
+        time.sleep(period)
+    os._exit(1)  # the driver died (even by SIGKILL): do not linger as an orphan
+
+
+def _init_worker() -> None:
+    """Pool worker initializer: Ctrl-C is the driver's to handle (it then stops the workers),
+    and the worker exits when the driver process dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True,
+                     name="activesci-parent-watch").start()
 
 
 def _default_workers() -> int:
@@ -149,8 +160,15 @@ def _process_pool_factory(n_workers: int) -> Callable[[], cf.Executor]:
     ctx = multiprocessing.get_context("spawn")
 
     def make() -> cf.Executor:
-        return cf.ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
-                                      initializer=_ignore_sigint)
+        pool = cf.ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
+                                      initializer=_init_worker)
+        # Start every worker now. A spawn pool otherwise starts workers on demand and counts
+        # each finished task as an idle worker, so a pool fed short tasks can stay at one
+        # process for good (CPython 3.9-3.13 behaviour).
+        launch = getattr(pool, "_launch_processes", None)
+        if launch is not None:
+            launch()
+        return pool
     return make
 
 

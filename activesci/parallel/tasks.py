@@ -207,6 +207,13 @@ def _run_task(fn: Callable, task: Any, seed: Optional[int], timeout: Optional[fl
         return False, _format_error(exc), time.perf_counter() - t0
 
 
+def _run_chunk(fn: Callable, items: List[Tuple[Any, Optional[int]]],
+               timeout: Optional[float]) -> List[Tuple[bool, Any, float]]:
+    """Several tasks in one submission (``chunksize``): one outcome per task, each with its
+    own seed and timeout."""
+    return [_run_task(fn, task, seed, timeout) for task, seed in items]
+
+
 def _has_nan(value: Any) -> bool:
     if isinstance(value, (float, np.floating)):
         return math.isnan(value)
@@ -241,14 +248,29 @@ def _check_options(timeout, max_retries):
         raise ValueError(f"max_retries must be >= 0, got {max_retries}")
 
 
+def default_window(backend: Backend, timeout: Optional[float]) -> int:
+    """Tasks kept in flight: the worker count with a timeout (so the deadline, counted from
+    submission, is close to the run time); otherwise a prefetch that hides the round trip to
+    the workers: 4 per worker and at least 8, and 8 per worker and at least 16 on Dask, whose
+    round trip through the scheduler takes milliseconds (benchmarks/bench_parallel.py)."""
+    if backend.kind == "serial":
+        return 1
+    n = backend.n_workers
+    if timeout is not None:
+        return n
+    return max(16, 8 * n) if backend.kind == "dask" else max(8, 4 * n)
+
+
 class _Driver:
-    """Submits tasks to a backend, keeps a bounded window in flight, retries failures."""
+    """Submits tasks to a backend in chunks, keeps a bounded number of chunks in flight,
+    retries failed attempts, recovers from dead process-pool workers and abandons tasks past
+    their deadline."""
 
     GRACE = 1.0  # extra seconds before the driver abandons a task the worker could not stop
 
     def __init__(self, backend: Backend, fn: Callable, tasks: Dict[int, Any],
                  seeds: Optional[Dict[int, int]], timeout: Optional[float], max_retries: int,
-                 nan_is_failure: bool, window: Optional[int] = None):
+                 nan_is_failure: bool, window: Optional[int] = None, chunksize: int = 1):
         self.backend = backend
         self.fn = fn
         self.tasks = tasks
@@ -256,13 +278,11 @@ class _Driver:
         self.timeout = timeout
         self.max_retries = int(max_retries)
         self.nan_is_failure = nan_is_failure
-        if window is None:
-            # a prefetch hides the round trip, but not with a timeout (deadline ~ run time)
-            n = backend.n_workers
-            window = n if (timeout is not None or backend.kind == "serial") else 2 * n
-        self.window = max(1, int(window))
+        self.window = max(1, int(window if window is not None
+                                 else default_window(backend, timeout)))
+        self.chunksize = max(1, int(chunksize))
         self.queue: collections.deque = collections.deque()
-        self.flight: Dict[cf.Future, _Flight] = {}
+        self.flight: Dict[cf.Future, List[_Flight]] = {}
         self.isolate: set = set()  # tasks to run alone after a pool break
         self.breaks: Dict[int, int] = {}
 
@@ -273,53 +293,62 @@ class _Driver:
     def busy(self) -> bool:
         return bool(self.queue or self.flight)
 
+    @property
+    def n_in_flight(self) -> int:
+        return sum(len(fls) for fls in self.flight.values())
+
     def _seed(self, index: int) -> Optional[int]:
         return None if self.seeds is None else self.seeds[index]
-
-    def _submit_one(self, index: int, attempts: int) -> Optional[TaskResult]:
-        for _ in range(2):
-            try:
-                fut = self.backend.submit(_run_task, self.fn, self.tasks[index],
-                                          self._seed(index), self.timeout)
-                self.flight[fut] = _Flight(index, attempts + 1, time.monotonic())
-                return None
-            except BrokenProcessPool as exc:
-                if not self.backend.restartable:
-                    return self._final(index, attempts + 1, _format_error(exc))
-                self.backend.restart()
-        return self._final(index, attempts + 1, "could not submit: the executor keeps breaking")
 
     def _final(self, index, attempts, error, seconds=float("nan")) -> TaskResult:
         return TaskResult(index, self.tasks[index], FAILED, None, error, attempts,
                           self._seed(index), seconds)
 
-    def _failed_attempt(self, fl: _Flight, error: str, seconds=float("nan")) -> Optional[TaskResult]:
+    def _failed_attempt(self, fl: _Flight, error: str,
+                        seconds: float = float("nan")) -> Optional[TaskResult]:
+        """Requeue a failed attempt while retries remain (None), else the failed result."""
         if fl.attempts <= self.max_retries:
             self.queue.appendleft((fl.index, fl.attempts))
             return None
         return self._final(fl.index, fl.attempts, error, seconds)
 
+    def _decided(self, index: int, r: Optional[TaskResult], out: List[TaskResult]) -> None:
+        self.isolate.discard(index)
+        if r is not None:
+            out.append(r)
+
+    # ------------------------------------------------------------------ submission
+    def _submit(self, items: List[Tuple[int, int]], out: List[TaskResult]) -> None:
+        payload = [(self.tasks[i], self._seed(i)) for i, _ in items]
+        for _ in range(2):
+            try:
+                fut = self.backend.submit(_run_chunk, self.fn, payload, self.timeout)
+            except BrokenProcessPool as exc:
+                if self.backend.restartable:
+                    self.backend.restart()
+                    continue
+                for i, attempts in items:
+                    self._decided(i, self._final(i, attempts + 1, _format_error(exc)), out)
+                return
+            now = time.monotonic()
+            self.flight[fut] = [_Flight(i, attempts + 1, now) for i, attempts in items]
+            return
+        for i, attempts in items:
+            self._decided(i, self._final(i, attempts + 1,
+                                         "could not submit: the executor keeps breaking"), out)
+
     def fill(self) -> List[TaskResult]:
-        """Submit queued tasks up to the window; returns results decided without running (a
-        task that could not even be submitted, or, serially, completed in submit)."""
-        out = []
+        """Submit queued tasks while chunks in flight are fewer than the window (one task at a
+        time while isolating after a pool break); returns results decided without running."""
+        out: List[TaskResult] = []
         while self.queue and len(self.flight) < (1 if self.isolate else self.window):
-            index, attempts = self.queue.popleft()
-            r = self._submit_one(index, attempts)
-            if r is not None:
-                out.append(r)
+            size = 1 if self.isolate else self.chunksize
+            items = [self.queue.popleft() for _ in range(min(size, len(self.queue)))]
+            self._submit(items, out)
         return out
 
-    def _outcome(self, fut: cf.Future, fl: _Flight) -> Optional[TaskResult]:
-        try:
-            ok, payload, seconds = fut.result()
-        except cf.CancelledError:
-            return self._failed_attempt(fl, "cancelled by the executor")
-        except Exception as exc:  # noqa: BLE001 - worker death or executor error
-            if _is_worker_death(exc):
-                return self._failed_attempt(fl, "worker died during the evaluation: "
-                                            + _format_error(exc))
-            return self._failed_attempt(fl, _format_error(exc))
+    # ------------------------------------------------------------------ completion
+    def _judge(self, fl: _Flight, ok: bool, payload: Any, seconds: float) -> Optional[TaskResult]:
         if not ok:
             return self._failed_attempt(fl, payload, seconds)
         if self.nan_is_failure and _has_nan(payload):
@@ -327,56 +356,70 @@ class _Driver:
         return TaskResult(fl.index, self.tasks[fl.index], OK, payload, None, fl.attempts,
                           self._seed(fl.index), seconds)
 
+    def _outcomes(self, fut: cf.Future, fls: List[_Flight], out: List[TaskResult]) -> None:
+        try:
+            outcomes = fut.result()
+        except cf.CancelledError:
+            for fl in fls:
+                self._decided(fl.index, self._failed_attempt(fl, "cancelled by the executor"),
+                              out)
+            return
+        except Exception as exc:  # noqa: BLE001 - worker death or executor error
+            prefix = "worker died during the evaluation: " if _is_worker_death(exc) else ""
+            error = prefix + _format_error(exc)
+            for fl in fls:
+                self._decided(fl.index, self._failed_attempt(fl, error), out)
+            return
+        for fl, (ok, payload, seconds) in zip(fls, outcomes):
+            self._decided(fl.index, self._judge(fl, ok, payload, seconds), out)
+
+    @staticmethod
+    def _broke(fut: cf.Future) -> bool:
+        return (not fut.cancelled()) and isinstance(fut.exception(), BrokenProcessPool)
+
+    def _deadline(self, fls: List[_Flight]) -> float:
+        return fls[0].submitted + self.timeout * len(fls) + self.GRACE
+
     def wait(self) -> List[TaskResult]:
         """Wait for at least one completion (or a deadline); return the decided results."""
         if not self.flight:
             return []
         poll = None
         if self.timeout is not None:
-            now = time.monotonic()
-            first = min(fl.submitted for fl in self.flight.values())
-            poll = max(0.0, first + self.timeout + self.GRACE - now)
+            first = min(self._deadline(fls) for fls in self.flight.values())
+            poll = max(0.0, first - time.monotonic())
         done, _ = cf.wait(list(self.flight), timeout=poll, return_when=cf.FIRST_COMPLETED)
         out: List[TaskResult] = []
         casualties: List[_Flight] = []  # in flight when a pool worker died
         for fut in done:
-            fl = self.flight.pop(fut)
+            fls = self.flight.pop(fut)
             if self._broke(fut):
-                casualties.append(fl)
-                continue
-            self._decided(fl.index, self._outcome(fut, fl), out)
+                casualties.extend(fls)
+            else:
+                self._outcomes(fut, fls, out)
         if casualties and self.backend.restartable:
             # the pool is dead: its other futures fail too (or finished just before it died)
             rest = list(self.flight)
             finished, _ = cf.wait(rest, timeout=10)
             for fut in rest:
-                fl = self.flight.pop(fut)
+                fls = self.flight.pop(fut)
                 if fut in finished and not self._broke(fut):
-                    self._decided(fl.index, self._outcome(fut, fl), out)
+                    self._outcomes(fut, fls, out)
                 else:
-                    casualties.append(fl)
+                    casualties.extend(fls)
             self.backend.restart()
         self._bury(casualties, out)
         if self.timeout is not None:
             now = time.monotonic()
-            for fut, fl in list(self.flight.items()):
-                if now - fl.submitted > self.timeout + self.GRACE:
+            for fut, fls in list(self.flight.items()):
+                if now > self._deadline(fls):
                     fut.cancel()
                     del self.flight[fut]
-                    r = self._failed_attempt(fl, f"TaskTimeoutError: no result within "
-                                             f"timeout={self.timeout} s (abandoned)")
-                    if r is not None:
-                        out.append(r)
+                    for fl in fls:
+                        self._decided(fl.index, self._failed_attempt(
+                            fl, f"TaskTimeoutError: no result within timeout={self.timeout} s "
+                            "(abandoned)"), out)
         return out
-
-    @staticmethod
-    def _broke(fut: cf.Future) -> bool:
-        return (not fut.cancelled()) and isinstance(fut.exception(), BrokenProcessPool)
-
-    def _decided(self, index: int, r: Optional[TaskResult], out: List[TaskResult]) -> None:
-        self.isolate.discard(index)
-        if r is not None:
-            out.append(r)
 
     def _bury(self, casualties: List[_Flight], out: List[TaskResult]) -> None:
         """Tasks in flight when a process-pool worker died. Which one killed it is unknown when
@@ -454,7 +497,8 @@ def imap_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None
                n_workers: Optional[int] = None, seeds: Any = None,
                timeout: Optional[float] = None, max_retries: int = 0,
                nan_is_failure: bool = True, store=None, group: str = "tasks",
-               on_result: Optional[Callable[[TaskResult], Any]] = None
+               on_result: Optional[Callable[[TaskResult], Any]] = None,
+               max_in_flight: Optional[int] = None, chunksize: int = 1
                ) -> Iterator[TaskResult]:
     """Like :func:`map_tasks`, but yield each :class:`TaskResult` as it completes (completion
     order; tasks already in ``store`` are skipped and not yielded). Ctrl-C cancels the pending
@@ -466,6 +510,11 @@ def imap_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None
     [1, 2, 3]
     """
     _check_options(timeout, max_retries)
+    if max_in_flight is not None and (isinstance(max_in_flight, bool) or not isinstance(
+            max_in_flight, numbers.Integral) or max_in_flight < 1):
+        raise ValueError(f"max_in_flight must be a positive integer, got {max_in_flight!r}")
+    if isinstance(chunksize, bool) or not isinstance(chunksize, numbers.Integral) or chunksize < 1:
+        raise ValueError(f"chunksize must be a positive integer, got {chunksize!r}")
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
     task_list = list(tasks)
@@ -485,7 +534,8 @@ def imap_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None
                         "store to run different tasks")
         driver = _Driver(backend, fn, dict(enumerate(task_list)),
                          None if seed_list is None else dict(enumerate(seed_list)),
-                         timeout, max_retries, nan_is_failure)
+                         timeout, max_retries, nan_is_failure, window=max_in_flight,
+                         chunksize=chunksize)
         for i in range(len(task_list)):
             if i not in done:
                 driver.add(i)
@@ -507,7 +557,8 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
               timeout: Optional[float] = None, max_retries: int = 0,
               nan_is_failure: bool = True, store=None, group: str = "tasks",
               on_result: Optional[Callable[[TaskResult], Any]] = None,
-              progress: bool = False) -> MapResult:
+              progress: bool = False, max_in_flight: Optional[int] = None,
+              chunksize: int = 1) -> MapResult:
     """Evaluate ``fn(task)`` (or ``fn(task, random_state=seed)``) for every task.
 
     Parameters
@@ -540,6 +591,15 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
         ``on_result(task_result)`` in the calling process for each new result, as it completes.
     progress : bool, default=False
         A tqdm progress bar.
+    max_in_flight : int, optional
+        Submissions (chunks) sent and not yet finished (default: ``max(8, 4 × n_workers)``,
+        on Dask ``max(16, 8 × n_workers)``, and ``n_workers`` with a timeout). More hides latency;
+        fewer makes Ctrl-C and timeouts more precise.
+    chunksize : int, default=1
+        Tasks sent to a worker in one submission. For tasks of a few milliseconds, chunks
+        divide the per-submission overhead (about 0.3 ms on a local process pool, 5-20 ms on
+        Dask: see docs/cluster.md); each task keeps its own seed, timeout and retries, but a
+        dead worker or a Dask timeout fails the whole chunk's attempt.
 
     Returns
     -------
@@ -570,7 +630,8 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
         for r in imap_tasks(fn, task_list, executor, n_workers=n_workers, seeds=seeds,
                             timeout=timeout, max_retries=max_retries,
                             nan_is_failure=nan_is_failure, store=store_obj, group=group,
-                            on_result=on_result):
+                            on_result=on_result, max_in_flight=max_in_flight,
+                            chunksize=chunksize):
             results[r.index] = r
             if bar is not None:
                 bar.update(1)
