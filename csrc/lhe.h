@@ -25,7 +25,8 @@
 #include "as_common.h"
 
 typedef struct {
-    char **names;       /* column names (owned)                */
+    char **names;       /* column names (owned, NUL-terminated) */
+    size_t *name_lens;  /* their lengths                        */
     size_t n_names, cap_names;
     int64_t *event;     /* triples: event index within the batch */
     int32_t *column;
@@ -72,6 +73,8 @@ struct as_lhe_parser {
     long line_no, event_line;
     char *pending;              /* the incomplete last line of the previous chunk   */
     size_t pending_len, pending_cap;
+    char *work;                 /* the complete lines of the current chunk, edited in place */
+    size_t work_cap;
     size_t hint_w, hint_p, hint_s; /* column caches: names usually repeat in order */
     /* rollback marks for the event being parsed */
     size_t mark_particles, mark_w, mark_p, mark_s, mark_a;
