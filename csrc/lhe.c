@@ -289,6 +289,35 @@ void as_lhe_clear_events(as_lhe_parser *p)
     p->n_events = 0;
 }
 
+int as_lhe_in_event(const as_lhe_parser *p)
+{
+    return p->state == S_EV_HEAD || p->state == S_EV_PART || p->state == S_EV_TAIL;
+}
+
+static void table_disown(as_lhe_table *t)
+{
+    t->event = NULL;
+    t->column = NULL;
+    t->value = NULL;
+    t->n = t->cap = 0;
+}
+
+void as_lhe_disown_events(as_lhe_parser *p)
+{
+    p->nparticles = p->process_id = NULL;
+    p->weight = p->scale = p->aqed = p->aqcd = NULL;
+    p->first_line = NULL;
+    p->pdgid = p->status = p->mother1 = p->mother2 = p->color1 = p->color2 = NULL;
+    p->px = p->py = p->pz = p->e = p->m = p->lifetime = p->spin = NULL;
+    p->n_events = p->cap_events = 0;
+    p->n_particles = p->cap_particles = p->mark_particles = 0;
+    table_disown(&p->weights);
+    table_disown(&p->positional);
+    table_disown(&p->scales);
+    table_disown(&p->attributes);
+    p->mark_w = p->mark_p = p->mark_s = p->mark_a = 0;
+}
+
 static int reserve_events(as_lhe_parser *p, size_t need)
 {
     if (need <= p->cap_events) return 0;

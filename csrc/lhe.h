@@ -98,6 +98,14 @@ int as_lhe_finish(as_lhe_parser *p, as_error *err);
  * mark_w / mark_p / mark_s / mark_a entries of the tables. */
 void as_lhe_clear_events(as_lhe_parser *p);
 
+/* 1 while an event is partly read (a chunk boundary cut it), else 0. */
+int as_lhe_in_event(const as_lhe_parser *p);
+
+/* Forget every event, particle and table-value array after the caller has taken ownership of
+ * them (it frees them with free()); column names and file-level information stay.  Only valid
+ * when !as_lhe_in_event(p); the parser allocates fresh arrays for the next events. */
+void as_lhe_disown_events(as_lhe_parser *p);
+
 /* Fast, exact decimal-to-double for the formats event files use (falls back to strtod for
  * anything its exact fast path cannot represent).  *end receives the first unparsed char;
  * returns 0 and leaves *end == s if no number starts at s. */
