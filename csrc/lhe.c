@@ -468,9 +468,10 @@ static inline int fast_int(const char **pp, int32_t *out)
     return 1;
 }
 
-/* The common layout of a particle line: six plain integers, then seven numbers.  Returns 0
- * (having changed nothing) whenever the general path must decide, errors included; when it
- * returns 1 the result is what the general path would have stored. */
+/* The common layout of a particle line: six plain integers, then seven numbers (the line ended
+ * by NUL or '\n'; what follows the seventh number is ignored, as in the general path).
+ * Returns 0 (having changed nothing) whenever the general path must decide, errors included;
+ * when it returns 1 the result is what the general path would have stored. */
 static int fast_particle(as_lhe_parser *p, const char *t)
 {
     int32_t iv[6];
@@ -563,8 +564,9 @@ static int add_positional(as_lhe_parser *p, const char *t, as_error *err)
     return AS_OK;
 }
 
-/* The common line <wgt id='name'> value </wgt>.  Returns 0 (having changed nothing) when the
- * general path must decide; otherwise 1 with the status of recording the weight in *st. */
+/* The common line <wgt id='name'> value </wgt> (t at the '<', the line ended by NUL or '\n').
+ * Returns 0 (having changed nothing) when the general path must decide; otherwise 1 with the
+ * status of recording the weight in *st. */
 static int fast_wgt(as_lhe_parser *p, const char *t, int *st, as_error *err)
 {
     const char *a = t + 4; /* after "<wgt" */
@@ -575,10 +577,10 @@ static int fast_wgt(as_lhe_parser *p, const char *t, int *st, as_error *err)
     char quote = *a;
     if (quote != '\'' && quote != '"') return 0;
     const char *name = ++a;
-    const char *close = strchr(a, quote);
-    if (close == NULL) return 0;
+    while (*a != quote && *a != '\0' && *a != '\n' && *a != '>') ++a;
+    if (*a != quote) return 0;
+    const char *close = a;
     size_t nl = (size_t)(close - name);
-    if (memchr(name, '>', nl) != NULL) return 0;
     a = close + 1;
     while (*a == ' ') ++a;
     if (*a != '>') return 0;
@@ -589,9 +591,11 @@ static int fast_wgt(as_lhe_parser *p, const char *t, int *st, as_error *err)
     if (e == a) return 0;
     a = e;
     while (*a == ' ' || *a == '\t') ++a;
-    if (strncmp(a, "</wgt>", 6) != 0) return 0;
-    a = skip_space(a + 6);
-    if (*a != '\0') return 0;
+    if (a[0] != '<' || a[1] != '/' || a[2] != 'w' || a[3] != 'g' || a[4] != 't' || a[5] != '>')
+        return 0;
+    a += 6;
+    while (*a == ' ' || *a == '\t' || *a == '\r') ++a;
+    if (*a != '\0' && *a != '\n') return 0;
     while (nl > 0 && is_space(name[0])) ++name, --nl;
     while (nl > 0 && is_space(name[nl - 1])) --nl;
     *st = add_named(p, &p->weights, name, nl, v, &p->hint_w, err);
@@ -907,25 +911,41 @@ int as_lhe_feed(as_lhe_parser *p, const char *data, size_t len, as_error *err)
         }
         data = nl + 1;
     }
-    /* the complete lines: one copy into the work buffer, then each line is cut in place */
-    const char *last = end;
-    while (last > data && last[-1] != '\n') --last;
-    if (last > data) {
-        size_t n = (size_t)(last - data);
+    /* The complete lines.  Particle and <wgt> lines are parsed where they lie (the '\n' ends
+     * every scan, and 8 bytes may be read past it); anything else, or a line that the fast
+     * paths leave to the general parser, is copied into the padded, NUL-terminated work
+     * buffer first. */
+    while (data < end) {
+        const char *nl = (const char *)memchr(data, '\n', (size_t)(end - data));
+        if (nl == NULL) break;
+        if (end - nl >= 8) {
+            if (p->state == S_EV_PART && fast_particle(p, data)) {
+                ++p->line_no;
+                data = nl + 1;
+                continue;
+            }
+            if (p->state == S_EV_TAIL && !p->skip_block && !p->in_weights_block &&
+                data[0] == '<' && data[1] == 'w' && data[2] == 'g' && data[3] == 't') {
+                if (fast_wgt(p, data, &st, err)) {
+                    if (st != AS_OK) {
+                        p->done = 1;
+                        return st;
+                    }
+                    ++p->line_no;
+                    data = nl + 1;
+                    continue;
+                }
+            }
+        }
+        size_t n = (size_t)(nl - data);
         if (grow((void **)&p->work, &p->work_cap, n + 1 + AS_LHE_PAD, 1) < 0) return oom(err);
         memcpy(p->work, data, n);
         memset(p->work + n, 0, 1 + AS_LHE_PAD);
-        char *s = p->work, *wend = p->work + n;
-        while (s < wend) {
-            char *nl = (char *)memchr(s, '\n', (size_t)(wend - s));
-            *nl = '\0';
-            if ((st = process_line(p, s, (size_t)(nl - s), err)) != AS_OK) {
-                p->done = 1;
-                return st;
-            }
-            s = nl + 1;
+        if ((st = process_line(p, p->work, n, err)) != AS_OK) {
+            p->done = 1;
+            return st;
         }
-        data = last;
+        data = nl + 1;
     }
     if (data < end && pending_append(p, data, (size_t)(end - data)) < 0) return oom(err);
     return AS_OK;
