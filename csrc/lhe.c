@@ -506,7 +506,7 @@ static int fast_particle(as_lhe_parser *p, const char *t)
 
 static int parse_particle(as_lhe_parser *p, const char *t, as_error *err)
 {
-    if (fast_particle(p, t)) return AS_OK;
+    if (!p->general_only && fast_particle(p, t)) return AS_OK;
     double v[13];
     int k = parse_numbers(t, v, 13, NULL);
     if (k < 13) {
@@ -680,7 +680,8 @@ static int parse_tail(as_lhe_parser *p, const char *t, as_error *err)
     switch (t[1]) {
     case 'w': {
         int st;
-        if (t[2] == 'g' && t[3] == 't' && fast_wgt(p, t, &st, err)) return st;
+        if (t[2] == 'g' && t[3] == 't' && !p->general_only && fast_wgt(p, t, &st, err))
+            return st;
         if (opens(t, "weights")) {
             const char *gt = strchr(t, '>');
             p->in_weights_block = strstr(t, "</weights>") == NULL;
@@ -918,7 +919,7 @@ int as_lhe_feed(as_lhe_parser *p, const char *data, size_t len, as_error *err)
     while (data < end) {
         const char *nl = (const char *)memchr(data, '\n', (size_t)(end - data));
         if (nl == NULL) break;
-        if (end - nl >= 8) {
+        if (end - nl >= 8 && !p->general_only) {
             if (p->state == S_EV_PART && fast_particle(p, data)) {
                 ++p->line_no;
                 data = nl + 1;

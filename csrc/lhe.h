@@ -58,6 +58,7 @@ struct as_lhe_parser {
 
     /* --- file-level information --- */
     int have_init, done;
+    int general_only;           /* set by tests: every line through the general path  */
     char version[32];
     as_lhe_init init;
     char *header;               /* text between the opening tag and <init> (owned) */
