@@ -61,8 +61,10 @@ _GZ_STEP = 1 << 17  # compressed bytes per inflate call (~1 MB of text out)
 
 try:  # Intel ISA-L inflates ~3x faster than zlib; optional (pip install "activesci[fast]")
     from isal import isal_zlib as _inflate_module
+    _INFLATE_ERRORS: Tuple[type, ...] = (zlib.error, _inflate_module.error)
 except ImportError:  # pragma: no cover - exercised when isal is absent
     _inflate_module = zlib
+    _INFLATE_ERRORS = (zlib.error,)
 
 _EVENT_FIELDS_INT = ("nparticles", "process_id")
 _EVENT_FIELDS_FLOAT = ("weight", "scale", "aqed", "aqcd")
@@ -83,6 +85,15 @@ def _byte_chunks(source: PathOrFile, chunk_size: int = _CHUNK) -> Iterator[bytes
 
 
 def _decompressed(fh, chunk_size: int) -> Iterator[bytes]:
+    try:
+        yield from _decompressed_raw(fh, chunk_size)
+    except _INFLATE_ERRORS as exc:
+        err = LHEParseError(f"corrupt gzip data ({exc}); the file is damaged or not gzip")
+        err.line = None  # no line number: the text after the damage is unknown
+        raise err from None
+
+
+def _decompressed_raw(fh, chunk_size: int) -> Iterator[bytes]:
     first = fh.read(chunk_size)
     if isinstance(first, str):  # a text-mode file object
         yield first.encode()
@@ -104,17 +115,19 @@ def _decompressed(fh, chunk_size: int) -> Iterator[bytes]:
     # in slices of _GZ_STEP bytes, so that the decompressed pieces (~7x larger) stay around a
     # megabyte and the parser can start on the first while the next one is inflated.
     d = _inflate_module.decompressobj(wbits=31)
+    started = False  # has the current member received any input?
     data = first
     while True:
         view, pos = memoryview(data), 0
         while pos < len(view):
             out = d.decompress(view[pos:pos + _GZ_STEP])
+            started = True
             pos += _GZ_STEP
             if out:
                 yield out
             if d.eof:
                 rest = d.unused_data + bytes(view[pos:])
-                d = _inflate_module.decompressobj(wbits=31)
+                d, started = _inflate_module.decompressobj(wbits=31), False
                 if rest[:2] != b"\x1f\x8b":
                     if rest.strip(b"\x00"):
                         raise LHEParseError("gzip stream followed by data that is not gzip")
@@ -125,6 +138,10 @@ def _decompressed(fh, chunk_size: int) -> Iterator[bytes]:
             tail = d.flush()
             if tail:
                 yield tail
+            if started and not d.eof:
+                err = LHEParseError("the gzip stream ends before its end marker (truncated file)")
+                err.line = None
+                raise err
             return
 
 
@@ -516,16 +533,35 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
 
     # The parser keeps the events in its own growing arrays until a batch is full; taking
     # them hands those buffers to NumPy without a copy when no event is cut at the boundary.
-    for chunk in _prefetched(_byte_chunks(source)):
-        error = _core.lhe_feed(parser, chunk)
-        if meta.init is None:
-            meta._set_info(_core.lhe_info(parser))
-        if error is not None:
-            break
-        if _core.lhe_count(parser) + n_pending >= chunk_size:
-            pending.append(_batch(_core.lhe_take(parser), meta, weights))
+    source_error = None
+    chunks = _prefetched(_byte_chunks(source))
+    try:
+        while True:
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                break
+            except LHEParseError as exc:  # damaged gzip data: hand out what was read, then raise
+                source_error = exc
+                break
+            error = _core.lhe_feed(parser, chunk)
+            if meta.init is None:
+                meta._set_info(_core.lhe_info(parser))
+            if error is not None:
+                break
+            if _core.lhe_count(parser) + n_pending >= chunk_size:
+                pending.append(_batch(_core.lhe_take(parser), meta, weights))
+                n_pending += len(pending[-1])
+                yield from flush(False)
+    finally:
+        chunks.close()  # stops the reader thread at once
+    if source_error is not None:
+        raw = _core.lhe_take(parser)
+        if raw["nparticles"].size:
+            pending.append(_batch(raw, meta, weights))
             n_pending += len(pending[-1])
-            yield from flush(False)
+        yield from flush(True)
+        raise source_error
     if error is not None:
         raw = _core.lhe_take(parser)
         if raw["nparticles"].size:
