@@ -89,6 +89,10 @@ static void snap_free(snapshot *s)
 static void snap_take(as_lhe_parser *p, snapshot *s)
 {
     size_t ne = p->n_events, np_ = p->mark_particles;
+    if (ne == 0) { /* nothing completed (a partial event stays in the parser) */
+        as_lhe_clear_events(p);
+        return;
+    }
     s->ev = realloc(s->ev, (s->n_ev + ne) * 7 * sizeof(double));
     for (size_t i = 0; i < ne; ++i) {
         double *o = s->ev + (s->n_ev + i) * 7;
@@ -121,6 +125,7 @@ static void snap_take(as_lhe_parser *p, snapshot *s)
     size_t marks[4] = {p->mark_w, p->mark_p, p->mark_s, p->mark_a};
     for (int t = 0; t < 4; ++t) {
         size_t n = marks[t];
+        if (n == 0) continue;
         s->tab[t] = realloc(s->tab[t], (s->n_tab[t] + n + 1) * sizeof(double));
         s->tab_idx[t] = realloc(s->tab_idx[t], (s->n_tab[t] + n + 1) * 2 * sizeof(int64_t));
         for (size_t k = 0; k < n; ++k) {
