@@ -130,9 +130,7 @@ static void table_free(as_lhe_table *t)
     for (size_t i = 0; i < t->n_names; ++i) free(t->names[i]);
     free(t->names);
     free(t->name_lens);
-    free(t->event);
-    free(t->column);
-    free(t->value);
+    free(t->values);
     memset(t, 0, sizeof *t);
 }
 
@@ -168,19 +166,53 @@ static int table_column(as_lhe_table *t, const char *name, size_t len, size_t *h
     return (int)t->n_names++;
 }
 
-static int table_add(as_lhe_table *t, int64_t event, int column, double value)
+static void nan_fill(double *x, size_t n)
 {
-    if (t->n == t->cap) {
-        size_t c1 = t->cap, c2 = t->cap, c3 = t->cap;
-        if (grow((void **)&t->event, &c1, t->n + 1, sizeof(int64_t)) < 0 ||
-            grow((void **)&t->column, &c2, t->n + 1, sizeof(int32_t)) < 0 ||
-            grow((void **)&t->value, &c3, t->n + 1, sizeof(double)) < 0)
-            return -1;
-        t->cap = c1;
+    for (size_t i = 0; i < n; ++i) x[i] = NAN;
+}
+
+/* Make (row, col) addressable, with every row up to `row` initialised.  -1 if out of memory. */
+static int table_reserve(as_lhe_table *t, size_t row, size_t col)
+{
+    const size_t limit = ((size_t)-1) / 4 / sizeof(double);
+    if (col >= t->stride) { /* more columns: lay the initialised rows out again */
+        size_t ns = t->stride ? t->stride : 8, rows = t->rows_cap ? t->rows_cap : 64;
+        while (ns <= col) ns *= 2;
+        while (rows <= row) rows *= 2;
+        if (ns > limit / rows) return -1;
+        double *nv = (double *)malloc(rows * ns * sizeof(double));
+        if (nv == NULL) return -1;
+        for (size_t r = 0; r < t->rows_init; ++r) {
+            if (t->stride) memcpy(nv + r * ns, t->values + r * t->stride, t->stride * sizeof(double));
+            nan_fill(nv + r * ns + t->stride, ns - t->stride);
+        }
+        free(t->values);
+        t->values = nv;
+        t->stride = ns;
+        t->rows_cap = rows;
     }
-    t->event[t->n] = event;
-    t->column[t->n] = column;
-    t->value[t->n] = value;
+    if (row >= t->rows_cap) {
+        size_t rows = t->rows_cap ? t->rows_cap : 64;
+        while (rows <= row) rows *= 2;
+        if (t->stride > limit / rows) return -1;
+        double *nv = (double *)realloc(t->values, rows * t->stride * sizeof(double));
+        if (nv == NULL) return -1;
+        t->values = nv;
+        t->rows_cap = rows;
+    }
+    if (row >= t->rows_init) {
+        nan_fill(t->values + t->rows_init * t->stride, (row + 1 - t->rows_init) * t->stride);
+        t->rows_init = row + 1;
+    }
+    return 0;
+}
+
+static int table_add(as_lhe_table *t, size_t row, int column, double value)
+{
+    if ((row >= t->rows_init || (size_t)column >= t->stride) &&
+        table_reserve(t, row, (size_t)column) < 0)
+        return -1;
+    t->values[row * t->stride + (size_t)column] = value; /* the file's last value wins */
     ++t->n;
     return 0;
 }
@@ -234,17 +266,16 @@ void as_lhe_free(as_lhe_parser *p)
     free(p);
 }
 
-static void table_keep_tail(as_lhe_table *t, size_t mark)
+static void table_keep_tail(as_lhe_table *t, size_t mark, size_t ne, int in_event)
 {
-    /* entries of the event in progress move to the front, renumbered as event 0 */
-    size_t keep = t->n - mark;
-    if (keep > 0 && mark > 0) {
-        memmove(t->event, t->event + mark, keep * sizeof *t->event);
-        memmove(t->column, t->column + mark, keep * sizeof *t->column);
-        memmove(t->value, t->value + mark, keep * sizeof *t->value);
+    /* the row of the event in progress (row ne) becomes row 0 */
+    if (in_event && t->rows_init > ne) {
+        if (ne > 0) memmove(t->values, t->values + ne * t->stride, t->stride * sizeof(double));
+        t->rows_init = 1;
+    } else {
+        t->rows_init = 0;
     }
-    for (size_t i = 0; i < keep; ++i) t->event[i] = 0;
-    t->n = keep;
+    t->n -= mark;
 }
 
 void as_lhe_clear_events(as_lhe_parser *p)
@@ -281,10 +312,11 @@ void as_lhe_clear_events(as_lhe_parser *p)
 #undef AS_KEEP
     p->n_particles = keep;
     p->mark_particles = 0;
-    table_keep_tail(&p->weights, p->mark_w);
-    table_keep_tail(&p->positional, p->mark_p);
-    table_keep_tail(&p->scales, p->mark_s);
-    table_keep_tail(&p->attributes, p->mark_a);
+    int in_event = p->state == S_EV_HEAD || p->state == S_EV_PART || p->state == S_EV_TAIL;
+    table_keep_tail(&p->weights, p->mark_w, ne, in_event);
+    table_keep_tail(&p->positional, p->mark_p, ne, in_event);
+    table_keep_tail(&p->scales, p->mark_s, ne, in_event);
+    table_keep_tail(&p->attributes, p->mark_a, ne, in_event);
     p->mark_w = p->mark_p = p->mark_s = p->mark_a = 0;
     p->n_events = 0;
 }
@@ -296,10 +328,9 @@ int as_lhe_in_event(const as_lhe_parser *p)
 
 static void table_disown(as_lhe_table *t)
 {
-    t->event = NULL;
-    t->column = NULL;
-    t->value = NULL;
-    t->n = t->cap = 0;
+    /* the tables are copied out (dense, trimmed to n_names columns), so they keep their rows */
+    t->rows_init = 0;
+    t->n = 0;
 }
 
 void as_lhe_disown_events(as_lhe_parser *p)
@@ -400,7 +431,7 @@ static int add_named(as_lhe_parser *p, as_lhe_table *t, const char *name, size_t
                      double value, size_t *hint, as_error *err)
 {
     int col = table_column(t, name, len, hint);
-    if (col < 0 || table_add(t, (int64_t)p->n_events, col, value) < 0) return oom(err);
+    if (col < 0 || table_add(t, p->n_events, col, value) < 0) return oom(err);
     return AS_OK;
 }
 

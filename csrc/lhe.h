@@ -10,8 +10,9 @@
  * weight, scale, alpha_QED, alpha_QCD; per particle (flat, with offsets): the 13 fields of the
  * standard.  Named per-event values -- extra weights (<rwgt>/<wgt>, <weight>, positional
  * <weights> named by the header's <initrwgt> ids, kept apart so that a named value wins),
- * <scales> attributes and <event> attributes -- are recorded as (event, column, value) triples in three tables whose column
- * names persist across batches.  <mgrwt>, <clustering>, '#' lines and unknown tags are skipped.
+ * <scales> attributes and <event> attributes -- are stored in four dense tables (one row per
+ * event, one column per name, NaN where an event has no value; a later value overwrites an
+ * earlier one) whose column names persist across batches.  <mgrwt>, <clustering>, '#' lines and unknown tags are skipped.
  *
  * Malformed input stops the parser with AS_EPARSE and err->line set; events completed before
  * the bad line stay in the buffers.  A partially read event is never visible.
@@ -28,10 +29,12 @@ typedef struct {
     char **names;       /* column names (owned, NUL-terminated) */
     size_t *name_lens;  /* their lengths                        */
     size_t n_names, cap_names;
-    int64_t *event;     /* triples: event index within the batch */
-    int32_t *column;
-    double *value;
-    size_t n, cap;
+    double *values;     /* row-major: row i holds event i of the batch (the event in progress
+                           included), `stride` columns, NaN where the event has no value    */
+    size_t stride;      /* allocated columns per row (>= n_names once a value is stored)    */
+    size_t rows_cap;    /* allocated rows                                                    */
+    size_t rows_init;   /* rows [0, rows_init) are initialised (values or NaN)             */
+    size_t n;           /* values stored in this batch (rolled back with a failed event)   */
 } as_lhe_table;
 
 typedef struct {

@@ -68,9 +68,16 @@ static int run(const char *text, size_t len, const size_t *cuts, size_t ncuts, s
 }
 
 
+/* A table cell: NaN when the event has no value there. */
+static double cell(const as_lhe_table *t, size_t row, size_t col)
+{
+    if (row >= t->rows_init || col >= t->stride) return NAN;
+    return t->values[row * t->stride + col];
+}
+
 /* Everything the parser stores, for bitwise comparison of two runs. */
 typedef struct {
-    size_t n_ev, n_pa, n_tab[4];
+    size_t n_ev, n_pa, n_tab[4], cap_tab[4];
     double *ev, *pa, *tab[4];
     int64_t *tab_idx[4];
 } snapshot;
@@ -122,18 +129,22 @@ static void snap_take(as_lhe_parser *p, snapshot *s)
         o[12] = p->spin[j];
     }
     const as_lhe_table *tabs[4] = {&p->weights, &p->positional, &p->scales, &p->attributes};
-    size_t marks[4] = {p->mark_w, p->mark_p, p->mark_s, p->mark_a};
-    for (int t = 0; t < 4; ++t) {
-        size_t n = marks[t];
-        if (n == 0) continue;
-        s->tab[t] = realloc(s->tab[t], (s->n_tab[t] + n + 1) * sizeof(double));
-        s->tab_idx[t] = realloc(s->tab_idx[t], (s->n_tab[t] + n + 1) * 2 * sizeof(int64_t));
-        for (size_t k = 0; k < n; ++k) {
-            s->tab[t][s->n_tab[t] + k] = tabs[t]->value[k];
-            s->tab_idx[t][2 * (s->n_tab[t] + k)] = tabs[t]->event[k] + (int64_t)s->n_ev;
-            s->tab_idx[t][2 * (s->n_tab[t] + k) + 1] = tabs[t]->column[k];
-        }
-        s->n_tab[t] += n;
+    for (int t = 0; t < 4; ++t) { /* the values present, as (event, column, value) */
+        const as_lhe_table *tb = tabs[t];
+        for (size_t i = 0; i < ne; ++i)
+            for (size_t c = 0; c < tb->n_names; ++c) {
+                double v = cell(tb, i, c);
+                if (isnan(v)) continue;
+                size_t k = s->n_tab[t]++;
+                if (k >= s->cap_tab[t]) { /* doubling: no quadratic copying under ASan */
+                    s->cap_tab[t] = s->cap_tab[t] ? 2 * s->cap_tab[t] : 256;
+                    s->tab[t] = realloc(s->tab[t], s->cap_tab[t] * sizeof(double));
+                    s->tab_idx[t] = realloc(s->tab_idx[t], s->cap_tab[t] * 2 * sizeof(int64_t));
+                }
+                s->tab[t][k] = v;
+                s->tab_idx[t][2 * k] = (int64_t)(s->n_ev + i);
+                s->tab_idx[t][2 * k + 1] = (int64_t)c;
+            }
     }
     s->n_ev += ne;
     s->n_pa += np_;
@@ -250,10 +261,15 @@ static void test_sample_values(void)
     AS_CHECK(p->pdgid[2] == 13 && p->px[3] == -1.5 && p->spin[3] == -1.0 && p->m[2] == 0.105);
     /* named: up, down (event 0), sqme (event 2); positional <weights> named up, down (event 1) */
     AS_CHECK(p->weights.n_names == 3 && p->weights.n == 3);
-    AS_CHECK(p->positional.n == 2 && p->positional.event[0] == 1 && p->positional.value[1] == 1.8);
+    AS_CHECK(cell(&p->weights, 0, 0) == 1.1 && cell(&p->weights, 0, 1) == 0.9);
+    AS_CHECK(isnan(cell(&p->weights, 0, 2)) && isnan(cell(&p->weights, 1, 0)));
+    AS_CHECK(cell(&p->weights, 2, 2) == 0.15 && isnan(cell(&p->weights, 2, 0)));
+    AS_CHECK(p->positional.n == 2 && isnan(cell(&p->positional, 0, 0)));
+    AS_CHECK(cell(&p->positional, 1, 0) == 2.2 && cell(&p->positional, 1, 1) == 1.8);
     AS_CHECK(strcmp(p->positional.names[0], "up") == 0);
-    AS_CHECK(p->scales.n == 2 && p->scales.value[0] == 91.2);
-    AS_CHECK(p->attributes.n == 1 && p->attributes.value[0] == 2.0);
+    AS_CHECK(p->scales.n == 2 && cell(&p->scales, 0, 0) == 91.2 && cell(&p->scales, 0, 1) == 45.0);
+    AS_CHECK(p->attributes.n == 1 && cell(&p->attributes, 0, 0) == 2.0);
+    AS_CHECK(isnan(cell(&p->attributes, 1, 0)));
     AS_CHECK(strstr(p->init_extra, "generator") != NULL);
     AS_CHECK(strstr(p->header, "initrwgt") != NULL);
     as_lhe_free(p);
