@@ -77,6 +77,15 @@ static inline double as_lhe_number(const char *s, const char **end, int padded)
                 w = w * 100000000u + as_lhe_digits8(v);
                 p += 8;
             }
+            /* four more when there are (as in the 7-8 digit weights MadGraph writes) */
+            uint32_t v4 = (uint32_t)v;
+            if ((((v4 & 0xf0f0f0f0u) | (((v4 + 0x06060606u) & 0xf0f0f0f0u) >> 4)) ==
+                 0x33333333u)) {
+                v4 -= 0x30303030u;
+                v4 = v4 * 10 + (v4 >> 8); /* pairs in bytes 0 and 2 */
+                w = w * 10000u + ((v4 & 0xff) * 100 + ((v4 >> 16) & 0xff));
+                p += 4;
+            }
         }
 #endif
         while (as_lhe_is_digit(*p)) w = w * 10 + (uint64_t)(*p++ - '0');

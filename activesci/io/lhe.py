@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import io
+import itertools
 import os
 import queue
 import re
@@ -73,28 +74,32 @@ _PARTICLE_FIELDS_FLOAT = ("px", "py", "pz", "e", "m", "lifetime", "spin")
 
 
 # ---------------------------------------------------------------------------- byte sources
-def _byte_chunks(source: PathOrFile, chunk_size: int = _CHUNK) -> Iterator[bytes]:
-    """Decompressed bytes of a plain or gzip file path or binary/text file object."""
+def _byte_chunks(source: PathOrFile, chunk_size: int = _CHUNK,
+                 info: Optional[Dict[str, bool]] = None) -> Iterator[bytes]:
+    """Decompressed bytes of a plain or gzip file path or binary/text file object
+    (``info["gzip"]`` tells which, once the first chunk is out)."""
     if isinstance(source, (str, os.PathLike)):
         with open(source, "rb") as fh:
-            yield from _decompressed(fh, chunk_size)
+            yield from _decompressed(fh, chunk_size, info)
     elif hasattr(source, "read"):
-        yield from _decompressed(source, chunk_size)
+        yield from _decompressed(source, chunk_size, info)
     else:
         raise TypeError(f"expected a path or a file object, got {type(source).__name__}")
 
 
-def _decompressed(fh, chunk_size: int) -> Iterator[bytes]:
+def _decompressed(fh, chunk_size: int, info: Optional[Dict[str, bool]] = None
+                  ) -> Iterator[bytes]:
     try:
-        yield from _decompressed_raw(fh, chunk_size)
+        yield from _decompressed_raw(fh, chunk_size, {} if info is None else info)
     except _INFLATE_ERRORS as exc:
         err = LHEParseError(f"corrupt gzip data ({exc}); the file is damaged or not gzip")
         err.line = None  # no line number: the text after the damage is unknown
         raise err from None
 
 
-def _decompressed_raw(fh, chunk_size: int) -> Iterator[bytes]:
+def _decompressed_raw(fh, chunk_size: int, info: Dict[str, bool]) -> Iterator[bytes]:
     first = fh.read(chunk_size)
+    info["gzip"] = isinstance(first, bytes) and first[:2] == b"\x1f\x8b"
     if isinstance(first, str):  # a text-mode file object
         yield first.encode()
         while True:
@@ -533,8 +538,14 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
 
     # The parser keeps the events in its own growing arrays until a batch is full; taking
     # them hands those buffers to NumPy without a copy when no event is cut at the boundary.
+    # Inflating gzip runs in a background thread while the parser works on the previous
+    # piece; plain text is read in this thread (a page-cache read is faster than a hand-over).
     source_error = None
-    chunks = _prefetched(_byte_chunks(source))
+    info: Dict[str, bool] = {}
+    raw_chunks = _byte_chunks(source, info=info)
+    first = next(raw_chunks, None)  # opens the source: a bad path or type raises here
+    closer = _prefetched(raw_chunks) if info.get("gzip") else raw_chunks
+    chunks = itertools.chain([] if first is None else [first], closer)
     try:
         while True:
             try:
@@ -554,7 +565,7 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
                 n_pending += len(pending[-1])
                 yield from flush(False)
     finally:
-        chunks.close()  # stops the reader thread at once
+        closer.close()  # stops the reader thread at once, or closes the file
     if source_error is not None:
         raw = _core.lhe_take(parser)
         if raw["nparticles"].size:
