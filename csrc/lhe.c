@@ -1,5 +1,6 @@
 /* lhe.c -- streaming Les Houches Event parser (see lhe.h). */
 #include "lhe.h"
+#include "lhe_number.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -45,91 +46,18 @@ static int append_text(char **buf, size_t *len, size_t *cap, const char *s, size
 
 /* ------------------------------------------------------------------ numbers */
 
-static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+/* Every line handed to process_line sits in a buffer with AS_LHE_PAD zero bytes after its
+ * terminating NUL, so the number parser may read 8 bytes at a time (see lhe_number.h). */
+#define AS_LHE_PAD 16
 
 static int is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
-static int is_digit(char c)
+static inline int is_digit(char c)
 {
-    return c >= '0' && c <= '9';
-}
-
-double as_lhe_parse_double(const char *s, const char **end)
-{
-    /* Clinger's fast path: a decimal mantissa below 2^53 times an exact power of ten up to
-     * 1e22 is one correctly rounded operation.  Everything else goes to strtod. */
-    const char *p = s;
-    int neg = 0, exp10 = 0, digits = 0, significant = 0, overflow = 0;
-    uint64_t mant = 0;
-    if (*p == '+' || *p == '-') neg = (*p++ == '-');
-    for (; is_digit(*p); ++p, ++digits) {
-        if (mant == 0 && *p == '0') continue;
-        if (significant < 19) {
-            mant = mant * 10 + (uint64_t)(*p - '0');
-            ++significant;
-        } else {
-            ++exp10;
-            overflow |= (*p != '0');
-        }
-    }
-    if (*p == '.') {
-        for (++p; is_digit(*p); ++p, ++digits) {
-            if (mant == 0 && *p == '0') {
-                --exp10;
-                continue;
-            }
-            if (significant < 19) {
-                mant = mant * 10 + (uint64_t)(*p - '0');
-                ++significant;
-                --exp10;
-            } else {
-                overflow |= (*p != '0');
-            }
-        }
-    }
-    if (digits == 0) goto slow;
-    if (*p == 'e' || *p == 'E' || *p == 'd' || *p == 'D') {
-        const char *q = p + 1;
-        int eneg = 0, e = 0, edigits = 0;
-        if (*q == '+' || *q == '-') eneg = (*q++ == '-');
-        for (; is_digit(*q); ++q, ++edigits)
-            if (e < 100000) e = e * 10 + (*q - '0');
-        if (edigits > 0) {
-            exp10 += eneg ? -e : e;
-            p = q;
-        }
-    }
-    if (*p == '.' || is_digit(*p)) goto slow;
-    *end = p;
-    if (mant == 0) return neg ? -0.0 : 0.0;
-    if (!overflow && mant <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
-        double v = (double)mant;
-        v = exp10 >= 0 ? v * pow10_exact[exp10] : v / pow10_exact[-exp10];
-        return neg ? -v : v;
-    }
-slow:;
-    /* strtod on a NUL-terminated copy, with Fortran's D exponent made an E */
-    char buf[128];
-    size_t n = 0;
-    const char *q = s;
-    while (*q && !is_space(*q) && *q != '<' && n < sizeof buf - 1) {
-        buf[n++] = (*q == 'd' || *q == 'D') ? 'e' : *q;
-        ++q;
-    }
-    buf[n] = '\0';
-    char *e = NULL;
-    double v = strtod(buf, &e);
-    if (e == buf) {
-        *end = s;
-        return 0.0;
-    }
-    *end = s + (e - buf);
-    return v;
+    return (unsigned char)(c - '0') < 10;
 }
 
 static const char *skip_space(const char *p)
@@ -145,7 +73,7 @@ static int parse_numbers(const char *p, double *out, int max, const char **stop)
     p = skip_space(p);
     while (k < max && *p && *p != '<') {
         const char *e;
-        double v = as_lhe_parse_double(p, &e);
+        double v = as_lhe_number(p, &e, 1);
         if (e == p) break;
         out[k++] = v;
         p = skip_space(e);
@@ -201,9 +129,8 @@ static void table_free(as_lhe_table *t)
 {
     for (size_t i = 0; i < t->n_names; ++i) free(t->names[i]);
     free(t->names);
-    free(t->event);
-    free(t->column);
-    free(t->value);
+    free(t->name_lens);
+    free(t->values);
     memset(t, 0, sizeof *t);
 }
 
@@ -211,38 +138,81 @@ static void table_free(as_lhe_table *t)
  * previous event" case O(1).  Returns -1 if out of memory. */
 static int table_column(as_lhe_table *t, const char *name, size_t len, size_t *hint)
 {
-    if (*hint < t->n_names && strlen(t->names[*hint]) == len &&
-        memcmp(t->names[*hint], name, len) == 0)
-        return (int)(*hint)++;
+    size_t h = *hint;
+    if (h < t->n_names && t->name_lens[h] == len && memcmp(t->names[h], name, len) == 0) {
+        *hint = h + 1;
+        return (int)h;
+    }
     for (size_t i = 0; i < t->n_names; ++i) {
-        if (strlen(t->names[i]) == len && memcmp(t->names[i], name, len) == 0) {
+        if (t->name_lens[i] == len && memcmp(t->names[i], name, len) == 0) {
             *hint = i + 1;
             return (int)i;
         }
     }
-    if (grow((void **)&t->names, &t->cap_names, t->n_names + 1, sizeof(char *)) < 0) return -1;
+    if (t->n_names == t->cap_names) {
+        size_t c1 = t->cap_names, c2 = t->cap_names;
+        if (grow((void **)&t->names, &c1, t->n_names + 1, sizeof(char *)) < 0 ||
+            grow((void **)&t->name_lens, &c2, t->n_names + 1, sizeof(size_t)) < 0)
+            return -1;
+        t->cap_names = c1;
+    }
     char *copy = (char *)malloc(len + 1);
     if (copy == NULL) return -1;
     memcpy(copy, name, len);
     copy[len] = '\0';
     t->names[t->n_names] = copy;
+    t->name_lens[t->n_names] = len;
     *hint = t->n_names + 1;
     return (int)t->n_names++;
 }
 
-static int table_add(as_lhe_table *t, int64_t event, int column, double value)
+static void nan_fill(double *x, size_t n)
 {
-    if (t->n == t->cap) {
-        size_t c1 = t->cap, c2 = t->cap, c3 = t->cap;
-        if (grow((void **)&t->event, &c1, t->n + 1, sizeof(int64_t)) < 0 ||
-            grow((void **)&t->column, &c2, t->n + 1, sizeof(int32_t)) < 0 ||
-            grow((void **)&t->value, &c3, t->n + 1, sizeof(double)) < 0)
-            return -1;
-        t->cap = c1;
+    for (size_t i = 0; i < n; ++i) x[i] = NAN;
+}
+
+/* Make (row, col) addressable, with every row up to `row` initialised.  -1 if out of memory. */
+static int table_reserve(as_lhe_table *t, size_t row, size_t col)
+{
+    const size_t limit = ((size_t)-1) / 4 / sizeof(double);
+    if (col >= t->stride) { /* more columns: lay the initialised rows out again */
+        size_t ns = t->stride ? t->stride : 8, rows = t->rows_cap ? t->rows_cap : 64;
+        while (ns <= col) ns *= 2;
+        while (rows <= row) rows *= 2;
+        if (ns > limit / rows) return -1;
+        double *nv = (double *)malloc(rows * ns * sizeof(double));
+        if (nv == NULL) return -1;
+        for (size_t r = 0; r < t->rows_init; ++r) {
+            if (t->stride) memcpy(nv + r * ns, t->values + r * t->stride, t->stride * sizeof(double));
+            nan_fill(nv + r * ns + t->stride, ns - t->stride);
+        }
+        free(t->values);
+        t->values = nv;
+        t->stride = ns;
+        t->rows_cap = rows;
     }
-    t->event[t->n] = event;
-    t->column[t->n] = column;
-    t->value[t->n] = value;
+    if (row >= t->rows_cap) {
+        size_t rows = t->rows_cap ? t->rows_cap : 64;
+        while (rows <= row) rows *= 2;
+        if (t->stride > limit / rows) return -1;
+        double *nv = (double *)realloc(t->values, rows * t->stride * sizeof(double));
+        if (nv == NULL) return -1;
+        t->values = nv;
+        t->rows_cap = rows;
+    }
+    if (row >= t->rows_init) {
+        nan_fill(t->values + t->rows_init * t->stride, (row + 1 - t->rows_init) * t->stride);
+        t->rows_init = row + 1;
+    }
+    return 0;
+}
+
+static int table_add(as_lhe_table *t, size_t row, int column, double value)
+{
+    if ((row >= t->rows_init || (size_t)column >= t->stride) &&
+        table_reserve(t, row, (size_t)column) < 0)
+        return -1;
+    t->values[row * t->stride + (size_t)column] = value; /* the file's last value wins */
     ++t->n;
     return 0;
 }
@@ -292,20 +262,20 @@ void as_lhe_free(as_lhe_parser *p)
     for (size_t i = 0; i < p->n_init_weight_ids; ++i) free(p->init_weight_ids[i]);
     free(p->init_weight_ids);
     free(p->pending);
+    free(p->work);
     free(p);
 }
 
-static void table_keep_tail(as_lhe_table *t, size_t mark)
+static void table_keep_tail(as_lhe_table *t, size_t mark, size_t ne, int in_event)
 {
-    /* entries of the event in progress move to the front, renumbered as event 0 */
-    size_t keep = t->n - mark;
-    if (keep > 0 && mark > 0) {
-        memmove(t->event, t->event + mark, keep * sizeof *t->event);
-        memmove(t->column, t->column + mark, keep * sizeof *t->column);
-        memmove(t->value, t->value + mark, keep * sizeof *t->value);
+    /* the row of the event in progress (row ne) becomes row 0 */
+    if (in_event && t->rows_init > ne) {
+        if (ne > 0) memmove(t->values, t->values + ne * t->stride, t->stride * sizeof(double));
+        t->rows_init = 1;
+    } else {
+        t->rows_init = 0;
     }
-    for (size_t i = 0; i < keep; ++i) t->event[i] = 0;
-    t->n = keep;
+    t->n -= mark;
 }
 
 void as_lhe_clear_events(as_lhe_parser *p)
@@ -342,12 +312,41 @@ void as_lhe_clear_events(as_lhe_parser *p)
 #undef AS_KEEP
     p->n_particles = keep;
     p->mark_particles = 0;
-    table_keep_tail(&p->weights, p->mark_w);
-    table_keep_tail(&p->positional, p->mark_p);
-    table_keep_tail(&p->scales, p->mark_s);
-    table_keep_tail(&p->attributes, p->mark_a);
+    int in_event = p->state == S_EV_HEAD || p->state == S_EV_PART || p->state == S_EV_TAIL;
+    table_keep_tail(&p->weights, p->mark_w, ne, in_event);
+    table_keep_tail(&p->positional, p->mark_p, ne, in_event);
+    table_keep_tail(&p->scales, p->mark_s, ne, in_event);
+    table_keep_tail(&p->attributes, p->mark_a, ne, in_event);
     p->mark_w = p->mark_p = p->mark_s = p->mark_a = 0;
     p->n_events = 0;
+}
+
+int as_lhe_in_event(const as_lhe_parser *p)
+{
+    return p->state == S_EV_HEAD || p->state == S_EV_PART || p->state == S_EV_TAIL;
+}
+
+static void table_disown(as_lhe_table *t)
+{
+    /* the tables are copied out (dense, trimmed to n_names columns), so they keep their rows */
+    t->rows_init = 0;
+    t->n = 0;
+}
+
+void as_lhe_disown_events(as_lhe_parser *p)
+{
+    p->nparticles = p->process_id = NULL;
+    p->weight = p->scale = p->aqed = p->aqcd = NULL;
+    p->first_line = NULL;
+    p->pdgid = p->status = p->mother1 = p->mother2 = p->color1 = p->color2 = NULL;
+    p->px = p->py = p->pz = p->e = p->m = p->lifetime = p->spin = NULL;
+    p->n_events = p->cap_events = 0;
+    p->n_particles = p->cap_particles = p->mark_particles = 0;
+    table_disown(&p->weights);
+    table_disown(&p->positional);
+    table_disown(&p->scales);
+    table_disown(&p->attributes);
+    p->mark_w = p->mark_p = p->mark_s = p->mark_a = 0;
 }
 
 static int reserve_events(as_lhe_parser *p, size_t need)
@@ -432,7 +431,7 @@ static int add_named(as_lhe_parser *p, as_lhe_table *t, const char *name, size_t
                      double value, size_t *hint, as_error *err)
 {
     int col = table_column(t, name, len, hint);
-    if (col < 0 || table_add(t, (int64_t)p->n_events, col, value) < 0) return oom(err);
+    if (col < 0 || table_add(t, p->n_events, col, value) < 0) return oom(err);
     return AS_OK;
 }
 
@@ -451,7 +450,7 @@ static int begin_event(as_lhe_parser *p, const char *t, as_error *err)
     while ((a = next_attribute(a, &name, &nl, &value, &vl)) != NULL) {
         const char *e;
         const char *v0 = skip_space(value);
-        double v = as_lhe_parse_double(v0, &e);
+        double v = as_lhe_number(v0, &e, 1);
         if (e == v0) v = NAN;
         int st = add_named(p, &p->attributes, name, nl, v, &hint, err);
         if (st != AS_OK) return st;
@@ -483,8 +482,62 @@ static int parse_event_head(as_lhe_parser *p, const char *t, as_error *err)
     return AS_OK;
 }
 
+/* A particle id, status, mother or colour written as a plain integer followed by a blank. */
+static inline int fast_int(const char **pp, int32_t *out)
+{
+    const char *p = *pp;
+    while (*p == ' ' || *p == '\t') ++p;
+    int neg = 0;
+    if (*p == '-' || *p == '+') neg = (*p++ == '-');
+    const char *d0 = p;
+    uint32_t v = 0;
+    while (is_digit(*p)) v = v * 10 + (uint32_t)(*p++ - '0');
+    size_t nd = (size_t)(p - d0);
+    if (nd == 0 || nd > 9 || (*p != ' ' && *p != '\t')) return 0;
+    *out = neg ? -(int32_t)v : (int32_t)v;
+    *pp = p;
+    return 1;
+}
+
+/* The common layout of a particle line: six plain integers, then seven numbers (the line ended
+ * by NUL or '\n'; what follows the seventh number is ignored, as in the general path).
+ * Returns 0 (having changed nothing) whenever the general path must decide, errors included;
+ * when it returns 1 the result is what the general path would have stored. */
+static int fast_particle(as_lhe_parser *p, const char *t)
+{
+    int32_t iv[6];
+    double v[7];
+    const char *q = t;
+    for (int k = 0; k < 6; ++k)
+        if (!fast_int(&q, &iv[k])) return 0;
+    for (int k = 0; k < 7; ++k) {
+        while (*q == ' ' || *q == '\t') ++q;
+        const char *e;
+        v[k] = as_lhe_number(q, &e, 1);
+        if (e == q) return 0;
+        q = e;
+    }
+    size_t j = p->n_particles++;
+    p->pdgid[j] = iv[0];
+    p->status[j] = iv[1];
+    p->mother1[j] = iv[2];
+    p->mother2[j] = iv[3];
+    p->color1[j] = iv[4];
+    p->color2[j] = iv[5];
+    p->px[j] = v[0];
+    p->py[j] = v[1];
+    p->pz[j] = v[2];
+    p->e[j] = v[3];
+    p->m[j] = v[4];
+    p->lifetime[j] = v[5];
+    p->spin[j] = v[6];
+    if (--p->parts_left == 0) p->state = S_EV_TAIL;
+    return 1;
+}
+
 static int parse_particle(as_lhe_parser *p, const char *t, as_error *err)
 {
+    if (!p->general_only && fast_particle(p, t)) return AS_OK;
     double v[13];
     int k = parse_numbers(t, v, 13, NULL);
     if (k < 13) {
@@ -542,6 +595,44 @@ static int add_positional(as_lhe_parser *p, const char *t, as_error *err)
     return AS_OK;
 }
 
+/* The common line <wgt id='name'> value </wgt> (t at the '<', the line ended by NUL or '\n').
+ * Returns 0 (having changed nothing) when the general path must decide; otherwise 1 with the
+ * status of recording the weight in *st. */
+static int fast_wgt(as_lhe_parser *p, const char *t, int *st, as_error *err)
+{
+    const char *a = t + 4; /* after "<wgt" */
+    if (*a != ' ') return 0;
+    while (*a == ' ') ++a;
+    if (a[0] != 'i' || a[1] != 'd' || a[2] != '=') return 0;
+    a += 3;
+    char quote = *a;
+    if (quote != '\'' && quote != '"') return 0;
+    const char *name = ++a;
+    while (*a != quote && *a != '\0' && *a != '\n' && *a != '>') ++a;
+    if (*a != quote) return 0;
+    const char *close = a;
+    size_t nl = (size_t)(close - name);
+    a = close + 1;
+    while (*a == ' ') ++a;
+    if (*a != '>') return 0;
+    ++a;
+    while (*a == ' ' || *a == '\t') ++a;
+    const char *e;
+    double v = as_lhe_number(a, &e, 1);
+    if (e == a) return 0;
+    a = e;
+    while (*a == ' ' || *a == '\t') ++a;
+    if (a[0] != '<' || a[1] != '/' || a[2] != 'w' || a[3] != 'g' || a[4] != 't' || a[5] != '>')
+        return 0;
+    a += 6;
+    while (*a == ' ' || *a == '\t' || *a == '\r') ++a;
+    if (*a != '\0' && *a != '\n') return 0;
+    while (nl > 0 && is_space(name[0])) ++name, --nl;
+    while (nl > 0 && is_space(name[nl - 1])) --nl;
+    *st = add_named(p, &p->weights, name, nl, v, &p->hint_w, err);
+    return 1;
+}
+
 /* Every <wgt id=..>v</wgt> and <weight id|name=..>v</weight> on the line. */
 static int add_tagged_weights(as_lhe_parser *p, const char *line, as_error *err)
 {
@@ -568,7 +659,7 @@ static int add_tagged_weights(as_lhe_parser *p, const char *line, as_error *err)
         const char *gt = strchr(s, '>');
         if (gt == NULL) return fail(p, err, "unterminated weight tag");
         const char *num = skip_space(gt + 1), *e;
-        double v = as_lhe_parse_double(num, &e);
+        double v = as_lhe_number(num, &e, 1);
         if (e == num) return fail(p, err, "a weight tag does not contain a number");
         if (id != NULL) {
             int st = add_named(p, &p->weights, id, idl, v, &p->hint_w, err);
@@ -585,7 +676,7 @@ static int parse_scales(as_lhe_parser *p, const char *t, as_error *err)
     size_t nl, vl;
     while ((a = next_attribute(a, &name, &nl, &value, &vl)) != NULL) {
         const char *v0 = skip_space(value), *e;
-        double v = as_lhe_parse_double(v0, &e);
+        double v = as_lhe_number(v0, &e, 1);
         if (e == v0) v = NAN;
         int st = add_named(p, &p->scales, name, nl, v, &p->hint_s, err);
         if (st != AS_OK) return st;
@@ -593,10 +684,20 @@ static int parse_scales(as_lhe_parser *p, const char *t, as_error *err)
     return AS_OK;
 }
 
+/* Does the line hold </mgrwt> or </clustering> (which end a skipped block)? */
+static int ends_skip_block(const char *t)
+{
+    for (const char *s = strchr(t, '<'); s != NULL; s = strchr(s + 1, '<'))
+        if (s[1] == '/' && (strncmp(s + 2, "mgrwt>", 6) == 0 ||
+                            strncmp(s + 2, "clustering>", 11) == 0))
+            return 1;
+    return 0;
+}
+
 static int parse_tail(as_lhe_parser *p, const char *t, as_error *err)
 {
     if (p->skip_block) {
-        if (strstr(t, "</mgrwt>") || strstr(t, "</clustering>")) p->skip_block = 0;
+        if (ends_skip_block(t)) p->skip_block = 0;
         return AS_OK;
     }
     if (p->in_weights_block) {
@@ -608,7 +709,10 @@ static int parse_tail(as_lhe_parser *p, const char *t, as_error *err)
     if (*t != '<') return AS_OK; /* '#' comments and stray text */
     /* dispatch on the first letter: most lines of a MadGraph file are <wgt ...> */
     switch (t[1]) {
-    case 'w':
+    case 'w': {
+        int st;
+        if (t[2] == 'g' && t[3] == 't' && !p->general_only && fast_wgt(p, t, &st, err))
+            return st;
         if (opens(t, "weights")) {
             const char *gt = strchr(t, '>');
             p->in_weights_block = strstr(t, "</weights>") == NULL;
@@ -616,6 +720,7 @@ static int parse_tail(as_lhe_parser *p, const char *t, as_error *err)
                       : fail(p, err, "unterminated <weights> tag");
         }
         return add_tagged_weights(p, t, err);
+    }
     case '/':
         if (closes(t, "event")) {
             p->n_events++;
@@ -633,7 +738,7 @@ static int parse_tail(as_lhe_parser *p, const char *t, as_error *err)
     case 'm':
     case 'c':
         if (opens(t, "mgrwt") || opens(t, "clustering")) {
-            p->skip_block = !(strstr(t, "</mgrwt>") || strstr(t, "</clustering>"));
+            p->skip_block = !ends_skip_block(t);
             return AS_OK;
         }
         break;
@@ -808,29 +913,73 @@ static int process_line(as_lhe_parser *p, char *line, size_t len, as_error *err)
     }
 }
 
+/* Append n bytes to the pending partial line, keeping it NUL-terminated and padded. */
+static int pending_append(as_lhe_parser *p, const char *data, size_t n)
+{
+    if (grow((void **)&p->pending, &p->pending_cap, p->pending_len + n + 1 + AS_LHE_PAD, 1) < 0)
+        return -1;
+    memcpy(p->pending + p->pending_len, data, n);
+    p->pending_len += n;
+    memset(p->pending + p->pending_len, 0, 1 + AS_LHE_PAD);
+    return 0;
+}
+
 int as_lhe_feed(as_lhe_parser *p, const char *data, size_t len, as_error *err)
 {
     if (p->done) return as_error_set(err, AS_EINVAL, "the parser already stopped (an error or "
                                      "the end of input); create a new one");
     const char *end = data + len;
-    while (data < end) {
-        const char *nl = (const char *)memchr(data, '\n', (size_t)(end - data));
-        size_t piece = nl ? (size_t)(nl - data) : (size_t)(end - data);
-        if (grow((void **)&p->pending, &p->pending_cap, p->pending_len + piece + 1, 1) < 0)
-            return oom(err);
-        memcpy(p->pending + p->pending_len, data, piece);
-        p->pending_len += piece;
-        p->pending[p->pending_len] = '\0';
-        if (nl == NULL) break; /* incomplete line: wait for the next chunk */
-        size_t linelen = p->pending_len;
+    int st;
+    if (p->pending_len > 0 && len > 0) { /* finish the line cut by the previous chunk */
+        const char *nl = (const char *)memchr(data, '\n', len);
+        size_t piece = nl ? (size_t)(nl - data) : len;
+        if (pending_append(p, data, piece) < 0) return oom(err);
+        if (nl == NULL) return AS_OK;
+        size_t n = p->pending_len;
         p->pending_len = 0;
-        int st = process_line(p, p->pending, linelen, err);
-        if (st != AS_OK) {
+        if ((st = process_line(p, p->pending, n, err)) != AS_OK) {
             p->done = 1;
             return st;
         }
         data = nl + 1;
     }
+    /* The complete lines.  Particle and <wgt> lines are parsed where they lie (the '\n' ends
+     * every scan, and 8 bytes may be read past it); anything else, or a line that the fast
+     * paths leave to the general parser, is copied into the padded, NUL-terminated work
+     * buffer first. */
+    while (data < end) {
+        const char *nl = (const char *)memchr(data, '\n', (size_t)(end - data));
+        if (nl == NULL) break;
+        if (end - nl >= 8 && !p->general_only) {
+            if (p->state == S_EV_PART && fast_particle(p, data)) {
+                ++p->line_no;
+                data = nl + 1;
+                continue;
+            }
+            if (p->state == S_EV_TAIL && !p->skip_block && !p->in_weights_block &&
+                data[0] == '<' && data[1] == 'w' && data[2] == 'g' && data[3] == 't') {
+                if (fast_wgt(p, data, &st, err)) {
+                    if (st != AS_OK) {
+                        p->done = 1;
+                        return st;
+                    }
+                    ++p->line_no;
+                    data = nl + 1;
+                    continue;
+                }
+            }
+        }
+        size_t n = (size_t)(nl - data);
+        if (grow((void **)&p->work, &p->work_cap, n + 1 + AS_LHE_PAD, 1) < 0) return oom(err);
+        memcpy(p->work, data, n);
+        memset(p->work + n, 0, 1 + AS_LHE_PAD);
+        if ((st = process_line(p, p->work, n, err)) != AS_OK) {
+            p->done = 1;
+            return st;
+        }
+        data = nl + 1;
+    }
+    if (data < end && pending_append(p, data, (size_t)(end - data)) < 0) return oom(err);
     return AS_OK;
 }
 

@@ -10,8 +10,9 @@
  * weight, scale, alpha_QED, alpha_QCD; per particle (flat, with offsets): the 13 fields of the
  * standard.  Named per-event values -- extra weights (<rwgt>/<wgt>, <weight>, positional
  * <weights> named by the header's <initrwgt> ids, kept apart so that a named value wins),
- * <scales> attributes and <event> attributes -- are recorded as (event, column, value) triples in three tables whose column
- * names persist across batches.  <mgrwt>, <clustering>, '#' lines and unknown tags are skipped.
+ * <scales> attributes and <event> attributes -- are stored in four dense tables (one row per
+ * event, one column per name, NaN where an event has no value; a later value overwrites an
+ * earlier one) whose column names persist across batches.  <mgrwt>, <clustering>, '#' lines and unknown tags are skipped.
  *
  * Malformed input stops the parser with AS_EPARSE and err->line set; events completed before
  * the bad line stay in the buffers.  A partially read event is never visible.
@@ -25,12 +26,15 @@
 #include "as_common.h"
 
 typedef struct {
-    char **names;       /* column names (owned)                */
+    char **names;       /* column names (owned, NUL-terminated) */
+    size_t *name_lens;  /* their lengths                        */
     size_t n_names, cap_names;
-    int64_t *event;     /* triples: event index within the batch */
-    int32_t *column;
-    double *value;
-    size_t n, cap;
+    double *values;     /* row-major: row i holds event i of the batch (the event in progress
+                           included), `stride` columns, NaN where the event has no value    */
+    size_t stride;      /* allocated columns per row (>= n_names once a value is stored)    */
+    size_t rows_cap;    /* allocated rows                                                    */
+    size_t rows_init;   /* rows [0, rows_init) are initialised (values or NaN)             */
+    size_t n;           /* values stored in this batch (rolled back with a failed event)   */
 } as_lhe_table;
 
 typedef struct {
@@ -57,6 +61,7 @@ struct as_lhe_parser {
 
     /* --- file-level information --- */
     int have_init, done;
+    int general_only;           /* set by tests: every line through the general path  */
     char version[32];
     as_lhe_init init;
     char *header;               /* text between the opening tag and <init> (owned) */
@@ -72,6 +77,8 @@ struct as_lhe_parser {
     long line_no, event_line;
     char *pending;              /* the incomplete last line of the previous chunk   */
     size_t pending_len, pending_cap;
+    char *work;                 /* the complete lines of the current chunk, edited in place */
+    size_t work_cap;
     size_t hint_w, hint_p, hint_s; /* column caches: names usually repeat in order */
     /* rollback marks for the event being parsed */
     size_t mark_particles, mark_w, mark_p, mark_s, mark_a;
@@ -94,6 +101,14 @@ int as_lhe_finish(as_lhe_parser *p, as_error *err);
  * n_events entries of the event arrays, the first mark_particles particles and the first
  * mark_w / mark_p / mark_s / mark_a entries of the tables. */
 void as_lhe_clear_events(as_lhe_parser *p);
+
+/* 1 while an event is partly read (a chunk boundary cut it), else 0. */
+int as_lhe_in_event(const as_lhe_parser *p);
+
+/* Forget every event, particle and table-value array after the caller has taken ownership of
+ * them (it frees them with free()); column names and file-level information stay.  Only valid
+ * when !as_lhe_in_event(p); the parser allocates fresh arrays for the next events. */
+void as_lhe_disown_events(as_lhe_parser *p);
 
 /* Fast, exact decimal-to-double for the formats event files use (falls back to strtod for
  * anything its exact fast path cannot represent).  *end receives the first unparsed char;

@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import io
+import itertools
 import os
 import queue
 import re
@@ -57,11 +58,14 @@ __all__ = [
 
 PathOrFile = Union[str, os.PathLike, BinaryIO]
 _CHUNK = 1 << 20  # bytes per read: the parser's memory holds ~one chunk of events
+_GZ_STEP = 1 << 17  # compressed bytes per inflate call (~1 MB of text out)
 
 try:  # Intel ISA-L inflates ~3x faster than zlib; optional (pip install "activesci[fast]")
     from isal import isal_zlib as _inflate_module
+    _INFLATE_ERRORS: Tuple[type, ...] = (zlib.error, _inflate_module.error)
 except ImportError:  # pragma: no cover - exercised when isal is absent
     _inflate_module = zlib
+    _INFLATE_ERRORS = (zlib.error,)
 
 _EVENT_FIELDS_INT = ("nparticles", "process_id")
 _EVENT_FIELDS_FLOAT = ("weight", "scale", "aqed", "aqcd")
@@ -70,19 +74,32 @@ _PARTICLE_FIELDS_FLOAT = ("px", "py", "pz", "e", "m", "lifetime", "spin")
 
 
 # ---------------------------------------------------------------------------- byte sources
-def _byte_chunks(source: PathOrFile, chunk_size: int = _CHUNK) -> Iterator[bytes]:
-    """Decompressed bytes of a plain or gzip file path or binary/text file object."""
+def _byte_chunks(source: PathOrFile, chunk_size: int = _CHUNK,
+                 info: Optional[Dict[str, bool]] = None) -> Iterator[bytes]:
+    """Decompressed bytes of a plain or gzip file path or binary/text file object
+    (``info["gzip"]`` tells which, once the first chunk is out)."""
     if isinstance(source, (str, os.PathLike)):
         with open(source, "rb") as fh:
-            yield from _decompressed(fh, chunk_size)
+            yield from _decompressed(fh, chunk_size, info)
     elif hasattr(source, "read"):
-        yield from _decompressed(source, chunk_size)
+        yield from _decompressed(source, chunk_size, info)
     else:
         raise TypeError(f"expected a path or a file object, got {type(source).__name__}")
 
 
-def _decompressed(fh, chunk_size: int) -> Iterator[bytes]:
+def _decompressed(fh, chunk_size: int, info: Optional[Dict[str, bool]] = None
+                  ) -> Iterator[bytes]:
+    try:
+        yield from _decompressed_raw(fh, chunk_size, {} if info is None else info)
+    except _INFLATE_ERRORS as exc:
+        err = LHEParseError(f"corrupt gzip data ({exc}); the file is damaged or not gzip")
+        err.line = None  # no line number: the text after the damage is unknown
+        raise err from None
+
+
+def _decompressed_raw(fh, chunk_size: int, info: Dict[str, bool]) -> Iterator[bytes]:
     first = fh.read(chunk_size)
+    info["gzip"] = isinstance(first, bytes) and first[:2] == b"\x1f\x8b"
     if isinstance(first, str):  # a text-mode file object
         yield first.encode()
         while True:
@@ -99,28 +116,37 @@ def _decompressed(fh, chunk_size: int) -> Iterator[bytes]:
             if not more:
                 return
             yield more
-    # gzip, possibly several members: one decompressor per member
+    # gzip, possibly several members: one decompressor per member.  The compressed input goes
+    # in slices of _GZ_STEP bytes, so that the decompressed pieces (~7x larger) stay around a
+    # megabyte and the parser can start on the first while the next one is inflated.
     d = _inflate_module.decompressobj(wbits=31)
+    started = False  # has the current member received any input?
     data = first
     while True:
-        while data:
-            out = d.decompress(data)
+        view, pos = memoryview(data), 0
+        while pos < len(view):
+            out = d.decompress(view[pos:pos + _GZ_STEP])
+            started = True
+            pos += _GZ_STEP
             if out:
                 yield out
             if d.eof:
-                data = d.unused_data
-                d = _inflate_module.decompressobj(wbits=31)
-                if data[:2] != b"\x1f\x8b":
-                    if data.strip(b"\x00"):
+                rest = d.unused_data + bytes(view[pos:])
+                d, started = _inflate_module.decompressobj(wbits=31), False
+                if rest[:2] != b"\x1f\x8b":
+                    if rest.strip(b"\x00"):
                         raise LHEParseError("gzip stream followed by data that is not gzip")
-                    data = b""
-            else:
-                data = b""
+                    rest = b""
+                view, pos = memoryview(rest), 0
         data = fh.read(chunk_size)
         if not data:
             tail = d.flush()
             if tail:
                 yield tail
+            if started and not d.eof:
+                err = LHEParseError("the gzip stream ends before its end marker (truncated file)")
+                err.line = None
+                raise err
             return
 
 
@@ -443,10 +469,9 @@ def _concat_named(dicts: List[Dict[str, np.ndarray]], sizes: List[int]) -> Dict[
 
 
 def _dense(table, n_events: int) -> Tuple[List[str], np.ndarray]:
-    names, ev, col, val = table
-    out = np.full((n_events, len(names)), np.nan)
-    out[ev, col] = val  # later entries overwrite earlier ones: the file's last value wins
-    return names, out
+    names, values = table  # built densely in C: NaN where absent, the file's last value wins
+    assert values.shape == (n_events, len(names))
+    return names, values
 
 
 def _batch(raw: Dict[str, Any], file: Optional[LHEFile], with_weights: bool) -> LHEEvents:
@@ -502,22 +527,57 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
         nonlocal pending, n_pending
         while n_pending >= chunk_size or (final and n_pending):
             joined = LHEEvents.concatenate(pending) if len(pending) > 1 else pending[0]
+            if len(joined) <= chunk_size:  # the whole batch: no copy
+                pending, n_pending = [], 0
+                yield joined
+                continue
             head, tail = joined[:chunk_size], joined[chunk_size:]
             pending = [tail] if len(tail) else []
             n_pending = len(tail)
             yield head
 
-    for chunk in _prefetched(_byte_chunks(source)):
-        error = _core.lhe_feed(parser, chunk)
+    # The parser keeps the events in its own growing arrays until a batch is full; taking
+    # them hands those buffers to NumPy without a copy when no event is cut at the boundary.
+    # Inflating gzip runs in a background thread while the parser works on the previous
+    # piece; plain text is read in this thread (a page-cache read is faster than a hand-over).
+    source_error = None
+    info: Dict[str, bool] = {}
+    raw_chunks = _byte_chunks(source, info=info)
+    first = next(raw_chunks, None)  # opens the source: a bad path or type raises here
+    closer = _prefetched(raw_chunks) if info.get("gzip") else raw_chunks
+    chunks = itertools.chain([] if first is None else [first], closer)
+    try:
+        while True:
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                break
+            except LHEParseError as exc:  # damaged gzip data: hand out what was read, then raise
+                source_error = exc
+                break
+            error = _core.lhe_feed(parser, chunk)
+            if meta.init is None:
+                meta._set_info(_core.lhe_info(parser))
+            if error is not None:
+                break
+            if _core.lhe_count(parser) + n_pending >= chunk_size:
+                pending.append(_batch(_core.lhe_take(parser), meta, weights))
+                n_pending += len(pending[-1])
+                yield from flush(False)
+    finally:
+        closer.close()  # stops the reader thread at once, or closes the file
+    if source_error is not None:
         raw = _core.lhe_take(parser)
-        if meta.init is None:
-            meta._set_info(_core.lhe_info(parser))
         if raw["nparticles"].size:
             pending.append(_batch(raw, meta, weights))
             n_pending += len(pending[-1])
-            yield from flush(False)
-        if error is not None:
-            break
+        yield from flush(True)
+        raise source_error
+    if error is not None:
+        raw = _core.lhe_take(parser)
+        if raw["nparticles"].size:
+            pending.append(_batch(raw, meta, weights))
+            n_pending += len(pending[-1])
     if error is None:
         error = _core.lhe_finish(parser)
         raw = _core.lhe_take(parser)
@@ -551,7 +611,8 @@ def read_lhe(source: PathOrFile, weights: bool = True) -> LHEEvents:
     LHEParseError
         Malformed or truncated input; ``.line`` is the line number.
     """
-    return LHEEvents.concatenate(list(iter_lhe(source, chunk_size=2**62, weights=weights)))
+    batches = list(iter_lhe(source, chunk_size=2**62, weights=weights))
+    return batches[0] if len(batches) == 1 else LHEEvents.concatenate(batches)
 
 
 def count_events(source: PathOrFile) -> int:
