@@ -75,7 +75,7 @@ def test_c_path_results_do_not_depend_on_n_jobs():
 
 
 def test_abc_posterior_against_the_exact_grid_posterior():
-    """Autocovariances at lags 1, 2 are not sufficient, so the ABC posterior is the posterior
+    """Autocovariances at lags 0, 1, 2 are not sufficient, so the ABC posterior is the posterior
     given those summaries: centred near the exact one and not narrower than it."""
     x_obs = MA2(100)(np.array([[0.6, 0.2]]), random_state=1)[0]
     pts, w = ma2_grid_posterior(x_obs, n_grid=101)
