@@ -75,7 +75,7 @@ def test_c_path_results_do_not_depend_on_n_jobs():
 
 
 def test_abc_posterior_against_the_exact_grid_posterior():
-    """Autocovariances at lags 1, 2 are not sufficient, so the ABC posterior is the posterior
+    """Autocovariances at lags 0, 1, 2 are not sufficient, so the ABC posterior is the posterior
     given those summaries: centred near the exact one and not narrower than it."""
     x_obs = MA2(100)(np.array([[0.6, 0.2]]), random_state=1)[0]
     pts, w = ma2_grid_posterior(x_obs, n_grid=101)
@@ -100,3 +100,16 @@ def test_abc_posterior_against_the_exact_grid_posterior():
     x_far = MA2(100)(np.array([[-0.8, 0.3]]), random_state=1)[0]
     pts2, w2 = ma2_grid_posterior(x_far, n_grid=61)
     assert (np.abs(w2 @ pts2 - res.mean()) > sd_exact).any()
+
+
+def test_a_process_pool_executor_gives_the_same_result():
+    from concurrent.futures import ProcessPoolExecutor
+
+    x_obs = MA2(100)(np.array([[0.6, 0.2]]), random_state=1)[0]
+    kw = dict(summary=Autocov([1, 2]), quantile=0.01, n_simulations=40_000, batch_size=10_000,
+              random_state=3)
+    r1 = rejection_abc(MA2(100), MA2Triangle(), x_obs, **kw)
+    with ProcessPoolExecutor(2) as ex:
+        r2 = rejection_abc(MA2(100), MA2Triangle(), x_obs, executor=ex, **kw)
+    np.testing.assert_array_equal(r1.samples, r2.samples)
+    np.testing.assert_array_equal(r1.distances, r2.distances)

@@ -90,13 +90,12 @@ class BatchRunner:
         # simulations is a prefix of a longer run with the same seed and batch size
         theta = self.prior._sample(self.batch_size, np.random.default_rng(ss_prior))[:n]
         theta = np.ascontiguousarray(theta, dtype=float)
-        rng = np.random.default_rng(ss_sim)
         if self.c_spec is not None:
             core = _c_core()
             s = core.abc_run_batch(self.c_spec, theta, self.seed, b * self.batch_size,
                                    self.c_items)
             return theta, s
-        x = self.simulator(theta, rng)
+        x = self.simulator(theta, np.random.default_rng(ss_sim))
         x = np.asarray(x, dtype=float)
         if x.ndim == 0 or x.shape[0] != n:
             raise ValueError(f"the simulator returned an array of shape {x.shape} for a batch of "
