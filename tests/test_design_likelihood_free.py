@@ -46,12 +46,17 @@ def test_abc_likelihood_is_reproducible_and_bounded():
     assert np.all(np.isfinite(far))
 
 
-def test_default_summary_shapes():
-    x = np.random.default_rng(0).normal(size=(3, 5, 40))
-    s = default_summary(x)
-    assert s.shape == (3, 5, 2)
-    np.testing.assert_allclose(s[..., 0], x.mean(axis=-1))
-    np.testing.assert_allclose(s[..., 1], x.std(axis=-1))
+def test_abc_likelihood_accepts_abc_summaries_and_callables():
+    from activesci.abc import Autocov, Mean
+
+    sim, prior = GaussianToy(), GridPosterior.uniform([(-3.0, 3.0)], 31)
+    data = [sim.simulate(1.0, 1.0, 30, random_state=2)]
+    for summary in (Mean(), lambda rows: np.median(rows, axis=1, keepdims=True),
+                    default_summary()):
+        ll = ABCLikelihood(sim, n_simulations=100, summary=summary,
+                           random_state=0).loglike(data, prior.points, 1.0)
+        assert abs(prior.points[np.argmax(ll[0]), 0] - 1.0) < 0.6
+    assert Autocov((1,))(np.zeros((2, 5))).shape == (2, 1)
 
 
 def test_abc_and_ratio_bad_input():

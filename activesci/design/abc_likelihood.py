@@ -20,22 +20,21 @@ from .._validation import RandomState, check_scalar, seed_from_random_state
 
 __all__ = ["ABCLikelihood", "default_summary"]
 
-def default_summary(x: np.ndarray) -> np.ndarray:
-    """The mean and the standard deviation of each event feature over a data set.
+def default_summary():
+    """The mean and the variance of the events of each data set, computed in C.
 
     Few, informative summaries keep ABC's tolerance small (every extra noisy summary widens the
     ABC posterior); for a distribution of the form a(θ)(1 + c²) + b(θ) c, such as the μ⁻ angle
-    of e⁺e⁻ → μ⁺μ⁻, the first two moments carry the information. ``x`` has shape
-    (..., n_events) for one feature per event, or (..., n_events, n_features) with
-    ``n_features`` given as the last axis; the result has shape (..., 2 * n_features).
+    of e⁺e⁻ → μ⁺μ⁻, the first two moments carry the information.
 
     Examples
     --------
-    >>> default_summary(np.arange(11.0)).round(2).tolist()
-    [5.0, 3.16]
+    >>> default_summary()(np.arange(12.0).reshape(2, 6)).tolist()
+    [[2.5, 3.5], [8.5, 3.5]]
     """
-    x = np.asarray(x, dtype=float)[..., None]  # (..., n_events, 1): one feature per event
-    return np.concatenate([x.mean(axis=-2), x.std(axis=-2)], axis=-1)
+    from ..abc import Mean, Summaries, Variance
+
+    return Summaries([Mean(), Variance()])
 
 
 class ABCLikelihood:
@@ -50,9 +49,9 @@ class ABCLikelihood:
     quantile : float in (0, 1], default=0.05
         ε is this quantile of the distances of all reference data sets to the observed one.
     summary : callable, optional
-        Maps events (..., n_events[, n_features]) to summaries (..., n_summaries); default
-        :func:`default_summary` (events with several features per event need their own
-        summary). Distances are Euclidean after scaling each summary by its
+        Maps data sets, one per row (n_datasets, n_values), to summaries (n_datasets, k): an
+        :mod:`activesci.abc` summary (``Mean()``, ``Autocov(...)``, ``Summaries([...])``, run
+        in C) or any callable; default :func:`default_summary`, the mean and variance. Distances are Euclidean after scaling each summary by its
         median absolute deviation among the reference data sets of one grid point.
     n_theta_eval : int, default=41
         For one parameter, reference data sets are simulated on this many grid points and log
@@ -81,7 +80,7 @@ class ABCLikelihood:
         self.simulator = simulator
         self.n_simulations = int(n_simulations)
         self.quantile = float(quantile)
-        self.summary = summary if summary is not None else default_summary
+        self.summary = summary if summary is not None else default_summary()
         self.n_theta_eval = int(n_theta_eval)
         self.random_state = random_state
         self._seed = seed_from_random_state(random_state)
@@ -99,7 +98,7 @@ class ABCLikelihood:
                 th = theta[g * M:(g + 1) * M]
                 ev = np.asarray(self.simulator.simulate(th, phi, n, random_state=self._seed),
                                 dtype=float)
-                rows.append(np.asarray(self.summary(ev), dtype=float).reshape(M, -1))
+                rows.append(np.asarray(self.summary(ev.reshape(M, -1)), dtype=float).reshape(M, -1))
             self._cache = {key: np.stack(rows)}  # one design at a time: memory stays bounded
         return self._cache[key]
 
@@ -115,7 +114,7 @@ class ABCLikelihood:
         for k, data in enumerate(datasets):
             data = np.asarray(data, dtype=float)
             ref = self._reference(points[evals], phi, data.shape[0])  # (g, M, s)
-            obs = np.asarray(self.summary(data), dtype=float).reshape(-1)
+            obs = np.asarray(self.summary(data.reshape(1, -1)), dtype=float).reshape(-1)
             # each summary scaled by its simulation noise at fixed θ (the median over grid
             # points of the per-point MAD), not by its spread over the grid: a summary that
             # does not depend on θ then weighs no more than an informative one
