@@ -4,9 +4,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "blas.h"
 #include "qn.h"
 
-#define AS_ACQ_BLOCK 128     /* candidates predicted per block (bounds the workspace) */
+#define AS_ACQ_BLOCK 1024    /* candidates predicted per block (bounds the workspace) */
 #define AS_ACQ_QN_M 10       /* quasi-Newton correction pairs                          */
 #define AS_SQRT2 1.41421356237309504880
 #define AS_LOG_SQRT_2PI 0.91893853320467274178
@@ -152,10 +153,49 @@ static int as_acq_objective(void *vctx, const double *x, double *f, double *grad
     return AS_OK;
 }
 
+/* Predictive mean and std (single output) of a block of b candidates.  The kernel block is
+ * built as k(X, Xs) (n x b row-major, i.e. A = b x n column-major), so that both products run
+ * along the long dimension: mean = A alpha (dgemv) and V = A U⁻¹ with U = Lᵀ (one dtrsm from
+ * the right, which OpenBLAS runs faster than the left-side solve on short blocks); then
+ * var_j = k(x_j, x_j) - Σ_i V_ji².  Workspace: as_acq_predict_workspace_size. */
+static size_t as_acq_predict_workspace_size(const as_gp_model *gp, size_t b)
+{
+    return gp->n * b + b + as_kernel_workspace_size(gp->kernel, gp->n, b) + 1;
+}
+
+static int as_acq_predict(const as_gp_model *gp, const double *Xs, size_t b, double *mean,
+                          double *std, double *work, size_t lwork, as_error *err)
+{
+    const size_t n = gp->n;
+    double *A = work, *kdiag = work + n * b, *kwork = kdiag + b;
+    size_t lk = lwork - (n * b + b);
+    int st = as_kernel_matrix(gp->kernel, gp->X, n, Xs, b, A, kwork, lk, err);
+    if (st != AS_OK) return st;
+    st = as_kernel_diag(gp->kernel, Xs, b, kdiag, err);
+    if (st != AS_OK) return st;
+    as_fpmode fp = as_fp_flush_subnormals();
+    as_blas_int nb = (as_blas_int)b, nn = (as_blas_int)n, inc = 1;
+    const double one = 1.0, zero = 0.0;
+    BLAS_FUNC(dgemv)("N", &nb, &nn, &one, A, &nb, gp->alpha, &inc, &zero, mean, &inc);
+    BLAS_FUNC(dtrsm)("R", "U", "N", "N", &nb, &nn, &one, gp->L, &nn, A, &nb);
+    for (size_t j = 0; j < b; ++j) std[j] = kdiag[j];
+    for (size_t i = 0; i < n; ++i) {
+        const double *v = A + i * b;
+        for (size_t j = 0; j < b; ++j) std[j] -= v[j] * v[j];
+    }
+    const double ym = gp->y_mean[0], ys = gp->y_std[0];
+    for (size_t j = 0; j < b; ++j) {
+        mean[j] = ym + ys * mean[j];
+        std[j] = std[j] > 0.0 ? sqrt(std[j]) * ys : 0.0; /* rounding can make var < 0 */
+    }
+    as_fp_restore(fp);
+    return AS_OK;
+}
+
 size_t as_acq_optimize_workspace_size(const as_gp_model *gp, size_t m, size_t n_polish)
 {
     size_t block = m < AS_ACQ_BLOCK ? (m > 0 ? m : 1) : AS_ACQ_BLOCK;
-    size_t pred = as_gp_predict_workspace_size(gp, block, 0) + 2 * block;
+    size_t pred = as_acq_predict_workspace_size(gp, block);
     size_t qn = as_qn_workspace_size(gp->d, AS_ACQ_QN_M);
     size_t polish = qn + as_gp_predict_grad_workspace_size(gp) + 5 * gp->d + n_polish + 1;
     return pred > polish ? pred : polish;
@@ -209,8 +249,7 @@ int as_acq_optimize(const as_gp_model *gp, const as_acq *acqs, size_t n_acq, con
     /* 1. predictive mean and std at every candidate, block by block */
     for (size_t i0 = 0; i0 < m; i0 += AS_ACQ_BLOCK) {
         size_t b = m - i0 < AS_ACQ_BLOCK ? m - i0 : AS_ACQ_BLOCK;
-        int st = as_gp_predict(gp, cand + i0 * d, b, mean + i0, std + i0, NULL, work, lwork,
-                               err);
+        int st = as_acq_predict(gp, cand + i0 * d, b, mean + i0, std + i0, work, lwork, err);
         if (st != AS_OK) return st;
     }
     /* 2. every acquisition at every candidate from the shared mean and std */

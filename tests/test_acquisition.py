@@ -192,3 +192,50 @@ def test_polish_keeps_fixed_columns():
     out = optimize_acquisition(gp, ["LogEI"], cand, y_opt=float(y.min()), free=[True, False],
                                n_polish=5)
     assert out["x"][0, 1] in set(cand[:, 1])
+
+
+def test_binding_keeps_reference_counts_and_memory():
+    import gc
+    import resource
+    import sys
+
+    X, y = _data(n=20)
+    gp = GaussianProcessRegressor(ConstantKernel(1.0) * Matern([0.4, 0.4], nu=2.5),
+                                  normalize_y=True, optimizer=None).fit(X, y)
+    spec, Xt, L, alpha, ym, ys = __import__("activesci.acquisition", fromlist=["x"]) \
+        ._model_arrays(gp)
+    cand = np.random.default_rng(0).random((50, 2))
+    lo, up = np.zeros(2), np.ones(2)
+    acqs = [(1, 0.0, 0.01, 1.96), (3, 0.0, 0.01, 1.96)]
+    free = [True, False]
+    args_ok = (spec, Xt, L, alpha, ym, ys, cand, acqs, lo, up, free, 3, 10)
+    bad_cases = [
+        (spec, Xt, L, alpha, ym, ys, cand[:, :1], acqs, lo, up, free, 3, 10),   # wrong d
+        (spec, Xt, L, alpha, ym, ys, cand, [(9, 0.0, 0.0, 0.0)], lo, up, free, 3, 10),
+        (spec, Xt, L, alpha, ym, ys, cand, acqs, up, lo - 1, free, 3, 10),       # lower>upper
+        (spec, Xt, L, alpha, ym, ys, cand, acqs, lo, up, [True], 3, 10),         # free length
+        (spec, Xt, L, alpha, ym, ys, cand, [], lo, up, None, 3, 10),             # no acq
+    ]
+    objs = [spec, Xt, L, alpha, ym, ys, cand, acqs, lo, up, free]
+    before = [sys.getrefcount(o) for o in objs]
+
+    def run():
+        out = _core.acq_optimize(*args_ok)
+        # owned by the tuple only: the tuple, the loop variable and getrefcount's argument
+        assert [sys.getrefcount(a) for a in out] == [3] * 5
+        for bad in bad_cases:
+            with pytest.raises((ValueError, TypeError)):
+                _core.acq_optimize(*bad)
+        _core.acq_point(acqs[0], ym, ys)
+        with pytest.raises(ValueError):
+            _core.acq_point(acqs[0], np.zeros(2), np.ones(3))
+
+    for _ in range(50):
+        run()
+    gc.collect()
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for _ in range(300):
+        run()
+    gc.collect()
+    assert [sys.getrefcount(o) for o in objs] == before
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0 < 20_000  # KiB
