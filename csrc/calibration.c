@@ -5,15 +5,17 @@
 
 size_t as_hist_bin(const double *edges, size_t n_bins, double x)
 {
-    if (!(x >= edges[1])) return 0; /* also NaN */
-    if (x >= edges[n_bins - 1]) return n_bins - 1;
-    size_t lo = 1, hi = n_bins - 1; /* edges[lo] <= x < edges[hi] */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (x >= edges[mid]) lo = mid;
-        else hi = mid;
+    /* branch-free binary search for the last of edges[0..n_bins) that is <= x (the selects
+     * compile to conditional moves: no mispredicted branches on random scores); below
+     * edges[0] and NaN give bin 0, at or beyond edges[n_bins] the last bin */
+    const double *base = edges;
+    size_t n = n_bins;
+    while (n > 1) {
+        size_t half = n / 2;
+        base = base[half] <= x ? base + half : base;
+        n -= half;
     }
-    return lo;
+    return (size_t)(base - edges);
 }
 
 int as_hist_density(const double *s, const double *w, size_t n, const double *edges,

@@ -80,29 +80,33 @@ def _cv_bins(s0: np.ndarray, s1: np.ndarray, w0, w1, rng_seed: int = 0) -> int:
     log-likelihood of the labels given the score (the bins trade variance, ~bins / n, against
     the bias of a coarse step function; the best number depends on the problem)."""
     rng = np.random.default_rng(rng_seed)
-    f0 = rng.permutation(s0.size) % 2
-    f1 = rng.permutation(s1.size) % 2
+    f0 = rng.permutation(s0.size) % 2 == 1
+    f1 = rng.permutation(s1.size) % 2 == 1
     w0 = np.ones(s0.size) if w0 is None else w0
     w1 = np.ones(s1.size) if w1 is None else w1
+    folds = []
+    for k in (False, True):  # train on the other fold, score on this one
+        t0, t1, v0, v1 = f0 != k, f1 != k, f0 == k, f1 == k
+        a0, a1 = np.ascontiguousarray(s0[t0]), np.ascontiguousarray(s1[t1])
+        folds.append((a0, a1, np.ascontiguousarray(w0[t0]), np.ascontiguousarray(w1[t1]),
+                      np.sort(np.r_[a0, a1]), np.ascontiguousarray(s0[v0]),
+                      np.ascontiguousarray(s1[v1]), w0[v0], w1[v1],
+                      np.log(w0[t0].sum()) - np.log(w1[t1].sum())))
     max_bins = max(2, min(s0.size, s1.size) // 10)
     best, best_ll = 2, -np.inf
-    pooled = [np.sort(np.r_[s0[f0 != k], s1[f1 != k]]) for k in (0, 1)]
     for nb in _AUTO_BINS:
         if nb > max_bins and nb != _AUTO_BINS[0]:
             break
         ll = 0.0
-        for k in (0, 1):
-            a0, a1 = s0[f0 != k], s1[f1 != k]
-            edges = _quantile_edges(pooled[k], nb)
-            d0 = _core.hist_density(a0, w0[f0 != k], edges, 0.5)
-            d1 = _core.hist_density(a1, w1[f1 != k], edges, 0.5)
-            lp = np.log(w0[f0 != k].sum()) - np.log(w1[f1 != k].sum())
-            b0, b1 = s0[f0 == k], s1[f1 == k]
+        for a0, a1, wa0, wa1, pooled, b0, b1, wb0, wb1, lp in folds:
+            edges = _quantile_edges(pooled, nb)
+            d0 = _core.hist_density(a0, wa0, edges, 0.5)
+            d1 = _core.hist_density(a1, wa1, edges, 0.5)
             # log P(y | s) of the held-out fold, y = 0 for b0 and 1 for b1
-            lr0 = _core.hist_log_ratio(edges, d0, d1, b0) + lp
-            lr1 = _core.hist_log_ratio(edges, d0, d1, b1) + lp
-            ll += -np.sum(w0[f0 == k] * np.logaddexp(0.0, -lr0))
-            ll += -np.sum(w1[f1 == k] * np.logaddexp(0.0, lr1))
+            lrb = np.log(d0) - np.log(d1) + lp
+            lr0 = _core.hist_eval(edges, lrb, b0)
+            lr1 = _core.hist_eval(edges, lrb, b1)
+            ll -= np.dot(wb0, np.logaddexp(0.0, -lr0)) + np.dot(wb1, np.logaddexp(0.0, lr1))
         if ll > best_ll:
             best, best_ll = nb, ll
     return best
@@ -128,10 +132,11 @@ class _HistogramCal:
         # a pseudo-count of 0.5 per bin keeps empty bins away from log(0)
         self.dens0 = _core.hist_density(s0, w0, edges, 0.5)
         self.dens1 = _core.hist_density(s1, w1, edges, 0.5)
+        self.log_ratio_bins = np.log(self.dens0) - np.log(self.dens1)
         return self
 
     def log_ratio(self, s):
-        return _core.hist_log_ratio(self.edges, self.dens0, self.dens1, s)
+        return _core.hist_eval(self.edges, self.log_ratio_bins, s)
 
     def log_densities(self, s):
         return (np.log(_core.hist_eval(self.edges, self.dens0, s)),

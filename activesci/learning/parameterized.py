@@ -62,12 +62,18 @@ def check_theta(theta: Any, n_rows: int, n_params: Optional[int], name: str = "t
 class ParameterStacker(BaseEstimator):
     """Append the parameters θ to the features: [X | θ] (a stateless transformer).
 
+    θ is broadcast as in :func:`check_theta`; give ``n_params`` (or a 2-D θ) to remove the
+    ambiguity of a 1-D θ whose length equals the number of rows.
+
     Examples
     --------
     >>> import numpy as np
-    >>> ParameterStacker().transform(np.zeros((2, 1)), theta=[1.0, 2.0])
+    >>> ParameterStacker(n_params=2).transform(np.zeros((2, 1)), theta=[1.0, 2.0])
     array([[0., 1., 2.],
            [0., 1., 2.]])
+    >>> ParameterStacker(n_params=1).transform(np.zeros((2, 1)), theta=[1.0, 2.0])
+    array([[0., 1.],
+           [0., 2.]])
     """
 
     def __init__(self, n_params: Optional[int] = None):
