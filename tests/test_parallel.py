@@ -286,6 +286,28 @@ def test_run_async_skips_failures_and_reports_them():
     assert all("unphysical" in r.error for r in res.failed)
 
 
+def test_run_async_ctrl_c_keeps_what_completed(tmp_path):
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("SIGINT is delivered to the main thread")
+    calls = []
+
+    def f(x):
+        calls.append(x)
+        if len(calls) == 6:
+            os.kill(os.getpid(), signal.SIGINT)
+        return x[0]
+
+    path = tmp_path / "i.sqlite"
+    opt = RandomSearch(3)
+    res = run_async(opt, f, n_calls=20, n_parallel=1, store=path)
+    assert res.interrupted and len(res.func_vals) == 5 and len(opt.told) == 5
+    with RunStore(path) as store:
+        assert store.count("optimizer") == 5
+    # resuming finishes the run, evaluating the interrupted point again and nothing else
+    res2 = run_async(RandomSearch(3), f, n_calls=20, n_parallel=1, store=path)
+    assert not res2.interrupted and len(res2.func_vals) == 20 and len(calls) == 6 + 15
+
+
 def test_run_async_resume_replays_and_makes_the_same_proposals(tmp_path):
     full = run_async(RandomSearch(7), h.quadratic, 12, 1, seeds=1)
     path = tmp_path / "opt.sqlite"

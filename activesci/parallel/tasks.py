@@ -214,6 +214,12 @@ def _run_chunk(fn: Callable, items: List[Tuple[Any, Optional[int]]],
     return [_run_task(fn, task, seed, timeout) for task, seed in items]
 
 
+def _run_chunk_kw(items: List[Tuple[Any, Optional[int]]], fn: Callable = None,
+                  timeout: Optional[float] = None) -> List[Tuple[bool, Any, float]]:
+    """:func:`_run_chunk` with the chunk first (the shape ``client.map`` calls)."""
+    return _run_chunk(fn, items, timeout)
+
+
 def _has_nan(value: Any) -> bool:
     if isinstance(value, (float, np.floating)):
         return math.isnan(value)
@@ -251,14 +257,14 @@ def _check_options(timeout, max_retries):
 def default_window(backend: Backend, timeout: Optional[float]) -> int:
     """Tasks kept in flight: the worker count with a timeout (so the deadline, counted from
     submission, is close to the run time); otherwise a prefetch that hides the round trip to
-    the workers: 4 per worker and at least 8, and 8 per worker and at least 16 on Dask, whose
-    round trip through the scheduler takes milliseconds (benchmarks/bench_parallel.py)."""
+    the workers: 4 per worker and at least 8; on Dask, whose round trip through the scheduler
+    takes milliseconds, 16 per worker and at least 64 (benchmarks/bench_parallel.py)."""
     if backend.kind == "serial":
         return 1
     n = backend.n_workers
     if timeout is not None:
         return n
-    return max(16, 8 * n) if backend.kind == "dask" else max(8, 4 * n)
+    return max(64, 16 * n) if backend.kind == "dask" else max(8, 4 * n)
 
 
 class _Driver:
@@ -341,6 +347,19 @@ class _Driver:
         """Submit queued tasks while chunks in flight are fewer than the window (one task at a
         time while isolating after a pool break); returns results decided without running."""
         out: List[TaskResult] = []
+        if self.backend.client is not None:  # Dask: everything that fits, in one message
+            batch = []
+            while self.queue and len(self.flight) + len(batch) < self.window:
+                batch.append([self.queue.popleft()
+                              for _ in range(min(self.chunksize, len(self.queue)))])
+            if batch:
+                payloads = [[(self.tasks[i], self._seed(i)) for i, _ in items] for items in batch]
+                futures = self.backend.submit_many(_run_chunk_kw, payloads, fn=self.fn,
+                                                   timeout=self.timeout)
+                now = time.monotonic()
+                for fut, items in zip(futures, batch):
+                    self.flight[fut] = [_Flight(i, attempts + 1, now) for i, attempts in items]
+            return out
         while self.queue and len(self.flight) < (1 if self.isolate else self.window):
             size = 1 if self.isolate else self.chunksize
             items = [self.queue.popleft() for _ in range(min(size, len(self.queue)))]
@@ -369,6 +388,17 @@ class _Driver:
             error = prefix + _format_error(exc)
             for fl in fls:
                 self._decided(fl.index, self._failed_attempt(fl, error), out)
+            return
+        if not (isinstance(outcomes, list) and len(outcomes) == len(fls)):
+            # a result lost with its worker (Dask can report such a task finished with no
+            # value): the evaluation itself did not fail, so run it again uncharged
+            for fl in fls:
+                self.breaks[fl.index] = self.breaks.get(fl.index, 0) + 1
+                if self.breaks[fl.index] > 3:
+                    self._decided(fl.index, self._failed_attempt(
+                        fl, "the result was lost with its worker, repeatedly"), out)
+                else:
+                    self.queue.appendleft((fl.index, fl.attempts - 1))
             return
         for fl, (ok, payload, seconds) in zip(fls, outcomes):
             self._decided(fl.index, self._judge(fl, ok, payload, seconds), out)
@@ -593,7 +623,7 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
         A tqdm progress bar.
     max_in_flight : int, optional
         Submissions (chunks) sent and not yet finished (default: ``max(8, 4 × n_workers)``,
-        on Dask ``max(16, 8 × n_workers)``, and ``n_workers`` with a timeout). More hides latency;
+        on Dask ``max(64, 16 × n_workers)``, and ``n_workers`` with a timeout). More hides latency;
         fewer makes Ctrl-C and timeouts more precise.
     chunksize : int, default=1
         Tasks sent to a worker in one submission. For tasks of a few milliseconds, chunks
