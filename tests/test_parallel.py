@@ -3,7 +3,6 @@ import concurrent.futures as cf
 import os
 import signal
 import sys
-import tempfile
 import threading
 
 import numpy as np

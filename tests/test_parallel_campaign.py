@@ -7,7 +7,6 @@ from activesci.design.campaign import _derive
 from activesci.design.eig import expected_information_gain
 from activesci.parallel import get_executor
 from activesci.simulators import GaussianDemo
-from activesci.storage import RunStore
 
 
 

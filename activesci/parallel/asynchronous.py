@@ -15,7 +15,6 @@ deterministic given its seed, the same proposals as an uninterrupted run.
 """
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 from dataclasses import dataclass, field

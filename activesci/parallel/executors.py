@@ -90,8 +90,13 @@ class Backend:
         self._factory = factory
         self._closers = list(closers)
 
+    def _live(self) -> cf.Executor:
+        if self.executor is None:  # stopped by restart()/terminate(): a fresh pool on demand
+            self.executor = self._factory()
+        return self.executor
+
     def submit(self, fn: Callable, *args) -> cf.Future:
-        return self.executor.submit(fn, *args)
+        return self._live().submit(fn, *args)
 
     def submit_many(self, func: Callable, first: List[Any], /, **common) -> List[cf.Future]:
         """``func(item, **common)`` for every item. On Dask one ``client.map`` call sends them
@@ -100,7 +105,8 @@ class Backend:
         if self.client is not None:
             futures = self.client.map(func, first, pure=False, **common)
             return [_as_cf_future(f) for f in futures]
-        return [self.executor.submit(func, item, **common) for item in first]
+        executor = self._live()
+        return [executor.submit(func, item, **common) for item in first]
 
     @property
     def restartable(self) -> bool:
@@ -111,25 +117,26 @@ class Backend:
         """Replace a broken process pool by a fresh one (a worker died)."""
         if self._factory is None:
             raise RuntimeError(f"cannot restart a borrowed {self.kind} executor")
-        old = self.executor
-        self.executor = self._factory()
-        _terminate_pool(old)
+        old, self.executor = self.executor, None
+        if old is not None:
+            _terminate_pool(old)
 
     def terminate(self) -> None:
         """Stop the work in progress now (Ctrl-C): owned pools lose their workers, which are
         recreated on the next submission; borrowed executors are left alone."""
         if self._factory is not None:
-            old = self.executor
-            self.executor = self._factory()
-            _terminate_pool(old)
+            old, self.executor = self.executor, None
+            if old is not None:
+                _terminate_pool(old)
 
     def close(self) -> None:
         if not self.owned:
             return
-        try:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-        except TypeError:  # executors without cancel_futures
-            self.executor.shutdown(wait=True)
+        if self.executor is not None:
+            try:
+                self.executor.shutdown(wait=True, cancel_futures=True)
+            except TypeError:  # executors without cancel_futures
+                self.executor.shutdown(wait=True)
         for close in reversed(self._closers):
             try:
                 close()

@@ -21,15 +21,12 @@ import contextlib
 from concurrent.futures.process import BrokenProcessPool
 import math
 import numbers
-import os
 import signal
-import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
-from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple,
-                    Union)
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
