@@ -352,6 +352,15 @@ def test_bad_arguments_raise_clear_errors():
         run_async(RandomSearch(0), abs, 2, n_parallel=0)
 
 
+def test_progress_bars_count_every_task(capsys):
+    pytest.importorskip("tqdm")
+    res = map_tasks(h.fail_on, range(5), progress=True)
+    err = capsys.readouterr().err
+    assert "5/5" in err and "1 failed" in err and len(res) == 5
+    run_async(RandomSearch(0), h.quadratic, 4, 2, progress=True)
+    assert "4/4" in capsys.readouterr().err
+
+
 def test_backends_describe_themselves_and_borrowed_ones_stay_open():
     ex = cf.ThreadPoolExecutor(3)
     b = get_executor(ex)
