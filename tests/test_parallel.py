@@ -246,12 +246,45 @@ def test_map_tasks_store_resumes_without_repeating(tmp_path):
         map_tasks(f, [9, 9], store=path)
 
 
-def test_non_scalar_values_round_trip_through_the_store(tmp_path):
+def test_values_of_every_type_come_back_unchanged_from_the_store(tmp_path):
     path = tmp_path / "v.sqlite"
-    res = map_tasks(lambda x: {"x": x, "arr": np.arange(x)}, [1, 2], store=path)
-    back = map_tasks(lambda x: None, [1, 2], store=path)
-    assert [r.value for r in back] == [{"x": 1, "arr": [0]}, {"x": 2, "arr": [0, 1]}]
-    assert res.complete and back.complete
+    values = {0: 1.5, 1: 7, 2: "text", 3: {"x": [1, 2.5]}, 4: np.arange(3.0),
+              5: (1, "a"), 6: np.float32(0.25), 7: float("nan")}
+    tasks = list(values)
+    res = map_tasks(values.__getitem__, tasks, store=path, nan_is_failure=False)
+    back = map_tasks(lambda i: None, tasks, store=path)
+    assert all(r.from_store for r in back) and back.complete
+    for r, orig in zip(back, res):
+        v = r.value
+        assert type(v) is type(orig.value), (type(v), type(orig.value))
+        if isinstance(v, np.ndarray):
+            np.testing.assert_array_equal(v, orig.value)
+        elif isinstance(v, float) and np.isnan(v):
+            assert np.isnan(orig.value)
+        else:
+            assert v == orig.value
+
+
+def test_objects_as_tasks_are_stored_by_repr_and_resumed(tmp_path):
+    class Point:
+        def __init__(self, x):
+            self.x = x
+
+        def __repr__(self):
+            return f"Point({self.x})"
+
+    pts = [Point(1), Point(2)]
+    path = tmp_path / "o.sqlite"
+    map_tasks(lambda p: p.x * 2, pts[:1], store=path)
+    res = map_tasks(lambda p: p.x * 2, pts, store=path)
+    assert res.values == [2, 4] and res[0].task is pts[0] and res[0].from_store
+    with pytest.raises(StoreMismatchError):
+        map_tasks(lambda p: p.x, [Point(5)], store=path)
+
+
+def test_unpicklable_function_for_a_pool_is_refused_up_front(pool):
+    with pytest.raises(TypeError, match="cannot be sent to worker processes"):
+        map_tasks(lambda x: x, [1], pool)
 
 
 # ---------------------------------------------------------------------------- run_async

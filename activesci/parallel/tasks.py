@@ -15,12 +15,14 @@ nor the scheduling.
 """
 from __future__ import annotations
 
+import base64
 import collections
 import concurrent.futures as cf
 import contextlib
 from concurrent.futures.process import BrokenProcessPool
 import math
 import numbers
+import pickle
 import signal
 import threading
 import time
@@ -30,6 +32,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 
 import numpy as np
 
+from ..storage import dumps
 from .executors import Backend, ExecutorLike, get_executor
 
 __all__ = ["TaskResult", "MapResult", "TaskTimeoutError", "derive_seed", "task_seeds",
@@ -491,12 +494,36 @@ def _store_of(store):
     return RunStore(store), True
 
 
+def _json_native(v: Any) -> bool:
+    """Whether JSON gives ``v`` back unchanged (types included)."""
+    if v is None or type(v) in (bool, int, float, str):
+        return True
+    if type(v) is list:
+        return all(_json_native(x) for x in v)
+    if type(v) is dict:
+        return all(type(k) is str and _json_native(x) for k, x in v.items())
+    return False
+
+
+def _task_record(task: Any) -> Any:
+    """How a task's argument is stored: itself if JSON can hold it, else its repr."""
+    try:
+        dumps(task)
+        return task
+    except (TypeError, ValueError):
+        return {"repr": repr(task)}
+
+
 def stored_results(store, group: str) -> Dict[int, TaskResult]:
-    """The task results a store holds for ``group``, by task index."""
+    """The task results a store holds for ``group``, by task index (values decoded as
+    :func:`store_result` wrote them)."""
     out = {}
     for row in store.evaluations(group):
         extra = row["extra"] or {}
-        value = extra["value"] if "value" in extra else row["value"]
+        if "value_pickle" in extra:
+            value = pickle.loads(base64.b64decode(extra["value_pickle"]))
+        else:
+            value = extra["value"] if "value" in extra else row["value"]
         out[row["task"]] = TaskResult(
             row["task"], row["x"], row["status"], value if row["status"] == OK else None,
             row["error"], row["attempts"], extra.get("seed"), extra.get("seconds", float("nan")),
@@ -505,18 +532,21 @@ def stored_results(store, group: str) -> Dict[int, TaskResult]:
 
 
 def store_result(store, group: str, r: TaskResult, extra: Optional[Dict[str, Any]] = None) -> None:
-    """Commit one task result as one row (scalar values in the ``value`` column, anything else
-    JSON-encoded in ``extra``)."""
+    """Commit one task result as one row. A float goes to the ``value`` column; values JSON
+    gives back unchanged (ints, strings, lists, dicts) to ``extra`` as JSON; anything else
+    (arrays, tuples, objects) is pickled, so a resumed run returns the very same values."""
     ex: Dict[str, Any] = {"seed": r.seed, "seconds": r.seconds, **(extra or {})}
     scalar = None
     if r.ok:
-        if isinstance(r.value, (numbers.Real, np.floating, np.integer)) and not isinstance(
-                r.value, bool):
-            scalar = float(r.value)
+        v = r.value
+        if isinstance(v, float) and not math.isnan(v):
+            scalar = float(v)
+        elif _json_native(v):
+            ex["value"] = v
         else:
-            ex["value"] = r.value
-    store.put_evaluation(group, r.index, r.task, scalar, ex, status=r.status, error=r.error,
-                         attempts=r.attempts)
+            ex["value_pickle"] = base64.b64encode(pickle.dumps(v, protocol=4)).decode("ascii")
+    store.put_evaluation(group, r.index, _task_record(r.task), scalar, ex, status=r.status,
+                         error=r.error, attempts=r.attempts)
 
 
 # ---------------------------------------------------------------------------- public API
@@ -552,13 +582,21 @@ def imap_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None
     try:
         done = stored_results(store, group) if store is not None else {}
         if store is not None:
-            from ..storage import StoreMismatchError, dumps
+            from ..storage import StoreMismatchError
             for i, r in done.items():
-                if i >= len(task_list) or dumps(r.task) != dumps(task_list[i]):
+                if i >= len(task_list) or dumps(r.task) != dumps(_task_record(task_list[i])):
                     raise StoreMismatchError(
                         f"task {i} of group {group!r} in {store.path} was stored with argument "
                         f"{r.task!r}, which is not the task given now; use another group or "
                         "store to run different tasks")
+        if isinstance(backend.executor, cf.ProcessPoolExecutor):
+            try:
+                pickle.dumps(fn)
+            except Exception as exc:  # noqa: BLE001 - pickling can fail in many ways
+                raise TypeError(
+                    f"fn {fn!r} cannot be sent to worker processes ({exc}); use a module-level "
+                    "function or a functools.partial of one, or executor='serial' or a Dask "
+                    "client (which pickles by value)") from None
         driver = _Driver(backend, fn, dict(enumerate(task_list)),
                          None if seed_list is None else dict(enumerate(seed_list)),
                          timeout, max_retries, nan_is_failure, window=max_in_flight,
@@ -651,7 +689,10 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
     interrupted = False
     try:
         if store_obj is not None:
-            results.update(stored_results(store_obj, group))
+            for i, r in stored_results(store_obj, group).items():
+                if i < len(task_list):
+                    r.task = task_list[i]  # checked equal to the stored one by imap_tasks
+                results[i] = r
             if bar is not None:
                 bar.update(len(results))
         for r in imap_tasks(fn, task_list, executor, n_workers=n_workers, seeds=seeds,
