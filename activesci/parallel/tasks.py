@@ -421,7 +421,9 @@ class _Driver:
         done, _ = cf.wait(list(self.flight), timeout=poll, return_when=cf.FIRST_COMPLETED)
         out: List[TaskResult] = []
         casualties: List[_Flight] = []  # in flight when a pool worker died
-        for fut in done:
+        # in submission order: deterministic when several are done at once (serial runs)
+        for fut in sorted(done, key=lambda f: (self.flight[f][0].submitted,
+                                               self.flight[f][0].index)):
             fls = self.flight.pop(fut)
             if self._broke(fut):
                 casualties.extend(fls)
