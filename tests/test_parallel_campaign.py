@@ -73,6 +73,16 @@ def test_utility_loop_batches_do_not_depend_on_the_executor(pool):
     assert a == b and len(a) == 6
 
 
+def test_utility_loop_on_a_dask_cluster_equals_serial():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        b = make(executor=client, n_parallel=3)._optimize_utility(optimizer(2), 0)
+    a = make(n_parallel=3)._optimize_utility(optimizer(2), 0)
+    assert a == b and len(a) == 6
+
+
 def test_batched_utility_loop_resumes_from_the_store(tmp_path, pool):
     path = tmp_path / "c.sqlite"
     c = make(executor=pool, n_parallel=2, storage=path)
