@@ -24,8 +24,8 @@ import numpy as np
 
 from ..storage import dumps
 from .executors import ExecutorLike, get_executor
-from .tasks import (FAILED, TaskResult, _check_options, _Driver, _store_of, derive_seed,
-                    store_result, stored_results)
+from .tasks import (FAILED, TaskResult, _check_options, _check_picklable, _Driver, _store_of,
+                    derive_seed, store_result, stored_results)
 
 __all__ = ["AsyncResult", "run_async"]
 
@@ -162,6 +162,14 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
     backend = get_executor(executor, n_workers)
     own_backend = backend is not executor
     n_parallel = int(n_parallel or backend.n_workers)
+    try:
+        _check_picklable(backend, func, "func")
+    except TypeError:
+        if own_backend:
+            backend.close()
+        if own_store:
+            store.close()
+        raise
     tasks: Dict[int, Any] = {}
     seed_map: Optional[Dict[int, int]] = None if seeds is None else {}
     driver = _Driver(backend, func, tasks, seed_map, timeout, max_retries, nan_is_failure,
@@ -210,8 +218,8 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
                 add_points(points)
             elif not driver.busy:  # pragma: no cover - nothing left to wait for
                 break
-            driver.fill()
-            for r in driver.wait():
+            decided = driver.fill()  # tasks that could not even be submitted, if any
+            for r in decided + driver.wait():
                 r = _as_objective(r)
                 if store is not None:
                     store_result(store, group, r, {"seq": len(results)})

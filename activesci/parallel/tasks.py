@@ -242,6 +242,19 @@ class _Flight:
     submitted: float
 
 
+def _check_picklable(backend: Backend, fn: Callable, name: str) -> None:
+    """Process pools pickle the function by reference: refuse a lambda or local function
+    before any task runs, with the remedy."""
+    if isinstance(backend.executor, cf.ProcessPoolExecutor):
+        try:
+            pickle.dumps(fn)
+        except Exception as exc:  # noqa: BLE001 - pickling can fail in many ways
+            raise TypeError(
+                f"{name} {fn!r} cannot be sent to worker processes ({exc}); use a module-level "
+                "function or a functools.partial of one, or executor='serial' or a Dask "
+                "client (which pickles by value)") from None
+
+
 def _check_options(timeout, max_retries):
     if timeout is not None:
         if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
@@ -591,14 +604,7 @@ def imap_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None
                         f"task {i} of group {group!r} in {store.path} was stored with argument "
                         f"{r.task!r}, which is not the task given now; use another group or "
                         "store to run different tasks")
-        if isinstance(backend.executor, cf.ProcessPoolExecutor):
-            try:
-                pickle.dumps(fn)
-            except Exception as exc:  # noqa: BLE001 - pickling can fail in many ways
-                raise TypeError(
-                    f"fn {fn!r} cannot be sent to worker processes ({exc}); use a module-level "
-                    "function or a functools.partial of one, or executor='serial' or a Dask "
-                    "client (which pickles by value)") from None
+        _check_picklable(backend, fn, "fn")
         driver = _Driver(backend, fn, dict(enumerate(task_list)),
                          None if seed_list is None else dict(enumerate(seed_list)),
                          timeout, max_retries, nan_is_failure, window=max_in_flight,
