@@ -123,6 +123,26 @@ def test_failed_estimates_are_stored_and_skipped(tmp_path):
     c.close()
 
 
+def test_slow_estimates_time_out_and_are_recorded(tmp_path):
+    import time
+
+    class Slow(GaussianDemo):
+        def simulate(self, theta, phi, n, random_state=None):
+            if np.any(np.asarray(phi) > 5.0):
+                time.sleep(30)
+            return super().simulate(theta, phi, n, random_state=random_state)
+
+    prior = GridPosterior.from_logpdf(lambda t: -0.5 * t[:, 0] ** 2, [(-5, 5)], 101)
+    c = Campaign(Slow(), prior, (0.0, 2 * np.pi), n_events=5, truth=0.3, n_utility_evals=6,
+                 n_datasets=10, random_state=0, storage=tmp_path / "t.sqlite", timeout=0.5)
+    phis = [np.array([1.0]), np.array([6.0]), np.array([2.0])]
+    recs = c._evaluate_batch(phis, 0, [0, 1, 2])
+    assert recs[0] is not None and recs[1] is None and recs[2] is not None
+    row = c.store.evaluations("step0")[1]
+    assert row["status"] == "failed" and "TaskTimeoutError" in row["error"]
+    c.close()
+
+
 def test_campaign_validates_parallel_arguments():
     with pytest.raises(ValueError, match="n_parallel"):
         make(n_parallel=0)
