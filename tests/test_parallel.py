@@ -97,6 +97,14 @@ def test_chunked_pool_run_survives_a_worker_death(pool):
     assert [r.value for r in res if r.ok] == [i * i for i in range(9) if i != 2]
 
 
+def test_tasks_that_look_like_dask_graph_nodes_are_passed_through(dask_client):
+    # a tuple starting with a callable is a task in a Dask graph; here it is just data
+    tasks = [(abs, -1.5), (round, 2.4), [max, 1, 2], {"f": min}]
+    for ex in (None, dask_client):
+        res = map_tasks(h.describe, tasks, ex)
+        assert res.values == ["tuple:abs", "tuple:round", "list:max", "dict:min"]
+
+
 def test_dask_scheduler_address_string(dask_client):
     address = dask_client.scheduler.address
     res = map_tasks(h.noisy_square, [1, 2], address, seeds=3)

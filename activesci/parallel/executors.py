@@ -100,8 +100,8 @@ class Backend:
 
     def submit_many(self, func: Callable, first: List[Any], /, **common) -> List[cf.Future]:
         """``func(item, **common)`` for every item. On Dask one ``client.map`` call sends them
-        all (one scheduler message instead of one per task, measured ~2x less overhead than
-        submitting one by one); elsewhere one ``submit`` each."""
+        all (one scheduler message rather than one per task); elsewhere one ``submit``
+        each."""
         if self.client is not None:
             futures = self.client.map(func, first, pure=False, **common)
             return [_as_cf_future(f) for f in futures]

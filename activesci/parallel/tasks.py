@@ -214,10 +214,27 @@ def _run_chunk(fn: Callable, items: List[Tuple[Any, Optional[int]]],
     return [_run_task(fn, task, seed, timeout) for task, seed in items]
 
 
-def _run_chunk_kw(items: List[Tuple[Any, Optional[int]]], fn: Callable = None,
+class _Chunk:
+    """An opaque container for a chunk's (task, seed) pairs: Dask looks inside tuples, lists
+    and dicts of arguments (a tuple starting with a callable would be taken for a task of its
+    graph), never inside this."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = items
+
+    def __getstate__(self):
+        return self.items
+
+    def __setstate__(self, items):
+        self.items = items
+
+
+def _run_chunk_kw(chunk: _Chunk, fn: Callable = None,
                   timeout: Optional[float] = None) -> List[Tuple[bool, Any, float]]:
     """:func:`_run_chunk` with the chunk first (the shape ``client.map`` calls)."""
-    return _run_chunk(fn, items, timeout)
+    return _run_chunk(fn, chunk.items, timeout)
 
 
 def _has_nan(value: Any) -> bool:
@@ -366,7 +383,8 @@ class _Driver:
                 batch.append([self.queue.popleft()
                               for _ in range(min(self.chunksize, len(self.queue)))])
             if batch:
-                payloads = [[(self.tasks[i], self._seed(i)) for i, _ in items] for items in batch]
+                payloads = [_Chunk([(self.tasks[i], self._seed(i)) for i, _ in items])
+                            for items in batch]
                 futures = self.backend.submit_many(_run_chunk_kw, payloads, fn=self.fn,
                                                    timeout=self.timeout)
                 now = time.monotonic()
