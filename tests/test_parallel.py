@@ -250,6 +250,11 @@ def test_map_tasks_store_resumes_without_repeating(tmp_path):
     assert first.values == res.values[:3]
     with RunStore(path) as store:
         assert store.count("tasks") == 6
+    with pytest.raises(ValueError, match="resume=True"):
+        map_tasks(f, range(6), seeds=2, store=path, resume=False)
+    with pytest.raises(ValueError, match="resume=True"):
+        run_async(RandomSearch(0), h.quadratic, 2, store=path, group="tasks", resume=False)
+    assert map_tasks(f, range(2), seeds=2, store=path, group="other", resume=False).complete
     with pytest.raises(StoreMismatchError, match="task 0"):
         map_tasks(f, [9, 9], store=path)
 

@@ -100,7 +100,7 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
               seeds: Optional[int] = None, timeout: Optional[float] = None,
               max_retries: int = 0, nan_is_failure: bool = True, store=None,
               group: str = "optimizer", on_result: Optional[Callable[[TaskResult], Any]] = None,
-              progress: bool = False) -> AsyncResult:
+              progress: bool = False, resume: bool = True) -> AsyncResult:
     """Minimize ``func`` with ``optimizer``, keeping ``n_parallel`` evaluations in flight.
 
     Parameters
@@ -120,6 +120,9 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
     store : RunStore or path, optional
         Commit each evaluation and each ask; an existing store of the same ``group`` is resumed.
     group : str, default="optimizer"
+    resume : bool, default=True
+        Replay and continue a run stored under ``group``; with False, a group that already
+        holds evaluations is an error.
     on_result : callable, optional
         Called with each new :class:`TaskResult` as it completes.
     progress : bool, default=False
@@ -198,6 +201,11 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
             y_iters.append(r.value)
 
     try:
+        if store is not None and not resume and store.count(group):
+            raise ValueError(
+                f"the store {store.path} already holds {store.count(group)} evaluation(s) of "
+                f"group {group!r}; pass resume=True to continue that run, or use another group "
+                "or path")
         if store is not None:
             n_asked = _replay(optimizer, store, group, tasks, seed_map, seeds, driver, told)
         if progress:

@@ -588,8 +588,8 @@ def imap_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None
                timeout: Optional[float] = None, max_retries: int = 0,
                nan_is_failure: bool = True, store=None, group: str = "tasks",
                on_result: Optional[Callable[[TaskResult], Any]] = None,
-               max_in_flight: Optional[int] = None, chunksize: int = 1
-               ) -> Iterator[TaskResult]:
+               max_in_flight: Optional[int] = None, chunksize: int = 1,
+               resume: bool = True) -> Iterator[TaskResult]:
     """Like :func:`map_tasks`, but yield each :class:`TaskResult` as it completes (completion
     order; tasks already in ``store`` are skipped and not yielded). Ctrl-C cancels the pending
     tasks and re-raises ``KeyboardInterrupt``.
@@ -614,6 +614,10 @@ def imap_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None
     own_backend = backend is not executor
     try:
         done = stored_results(store, group) if store is not None else {}
+        if done and not resume:
+            raise ValueError(
+                f"the store {store.path} already holds {len(done)} evaluation(s) of group "
+                f"{group!r}; pass resume=True to continue that run, or use another group or path")
         if store is not None:
             from ..storage import StoreMismatchError
             for i, r in done.items():
@@ -649,7 +653,7 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
               nan_is_failure: bool = True, store=None, group: str = "tasks",
               on_result: Optional[Callable[[TaskResult], Any]] = None,
               progress: bool = False, max_in_flight: Optional[int] = None,
-              chunksize: int = 1) -> MapResult:
+              chunksize: int = 1, resume: bool = True) -> MapResult:
     """Evaluate ``fn(task)`` (or ``fn(task, random_state=seed)``) for every task.
 
     Parameters
@@ -678,6 +682,10 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
         store (a resumed run) are not run again (failed ones included), and the result holds
         them too (``from_store=True``).
     group : str, default="tasks"
+        Name of this run's rows in the store (several runs can share a file).
+    resume : bool, default=True
+        Continue the run stored under ``group``; with False, a group that already holds
+        evaluations is an error (a fresh run was meant).
     on_result : callable, optional
         ``on_result(task_result)`` in the calling process for each new result, as it completes.
     progress : bool, default=False
@@ -714,7 +722,7 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
     bar = _bar(len(task_list), progress)
     interrupted = False
     try:
-        if store_obj is not None:
+        if store_obj is not None and resume:
             for i, r in stored_results(store_obj, group).items():
                 if i < len(task_list):
                     r.task = task_list[i]  # checked equal to the stored one by imap_tasks
@@ -725,7 +733,7 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
                             timeout=timeout, max_retries=max_retries,
                             nan_is_failure=nan_is_failure, store=store_obj, group=group,
                             on_result=on_result, max_in_flight=max_in_flight,
-                            chunksize=chunksize):
+                            chunksize=chunksize, resume=resume):
             results[r.index] = r
             if bar is not None:
                 bar.update(1)
