@@ -20,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import functools
 import sqlite3
+import threading
 import time
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -63,6 +65,18 @@ def fingerprint(config: Dict[str, Any]) -> str:
     return hashlib.sha256(dumps(config).encode()).hexdigest()[:16]
 
 
+def _locked(method):
+    """Serialize access to the connection (a store may be shared by threads) and refuse use
+    after close()."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            if self._db is None:
+                raise ValueError(f"the run store {self.path} is closed; open a new RunStore")
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class RunStore:
     """One SQLite file holding a run's configuration, evaluations and named records.
 
@@ -76,16 +90,23 @@ class RunStore:
         :class:`StoreMismatchError`.
     readonly : bool, default=False
         Open for reading only (a watcher while another process writes).
+
+    Notes
+    -----
+    One writer process at a time (the driver of a run); any number of readers, in other
+    processes too. The object may be shared between threads (access is serialized).
     """
 
     def __init__(self, path, config: Optional[Dict[str, Any]] = None, readonly: bool = False):
         self.path = os.fspath(path)
+        self._lock = threading.RLock()
         if readonly:
             if not os.path.exists(self.path):
                 raise FileNotFoundError(f"no run store at {self.path}")
-            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30,
+                                       check_same_thread=False)
         else:
-            self._db = sqlite3.connect(self.path, timeout=30)
+            self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(
@@ -106,9 +127,10 @@ class RunStore:
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
     def __enter__(self) -> "RunStore":
         return self
@@ -116,6 +138,7 @@ class RunStore:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @_locked
     def _check_config(self, config: Dict[str, Any]) -> None:
         fp = fingerprint(config)
         row = self._db.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
@@ -131,11 +154,13 @@ class RunStore:
                 "use a new path, or the same configuration to resume")
 
     @property
+    @_locked
     def config(self) -> Dict[str, Any]:
         row = self._db.execute("SELECT value FROM meta WHERE key='config'").fetchone()
         return json.loads(row["value"]) if row else {}
 
     # ------------------------------------------------------------------ evaluations
+    @_locked
     def put_evaluation(self, group: str, task: int, x: Any, value: Optional[float] = None,
                        extra: Any = None, status: str = "ok", error: Optional[str] = None,
                        attempts: int = 1, started: Optional[float] = None) -> None:
@@ -156,6 +181,7 @@ class RunStore:
                 f"evaluation {task} of group {group!r} is already stored in {self.path}; "
                 "read it back with evaluations() instead of evaluating it again") from None
 
+    @_locked
     def evaluations(self, group: Optional[str] = None) -> List[Dict[str, Any]]:
         """Stored evaluations (of one group) in task order, JSON fields decoded."""
         if group is None:
@@ -171,17 +197,20 @@ class RunStore:
             out.append(d)
         return out
 
+    @_locked
     def done(self, group: str) -> Dict[int, str]:
         """``{task: status}`` of the evaluations stored for ``group``."""
         rows = self._db.execute("SELECT task, status FROM evaluations WHERE grp=?",
                                 (group,)).fetchall()
         return {r["task"]: r["status"] for r in rows}
 
+    @_locked
     def groups(self) -> List[str]:
         """Names of the evaluation groups, sorted."""
         return [r[0] for r in self._db.execute(
             "SELECT DISTINCT grp FROM evaluations ORDER BY grp").fetchall()]
 
+    @_locked
     def count(self, group: Optional[str] = None) -> int:
         if group is None:
             return self._db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
@@ -189,12 +218,14 @@ class RunStore:
                                 (group,)).fetchone()[0]
 
     # ------------------------------------------------------------------ records
+    @_locked
     def put(self, key: str, value: Any) -> None:
         """Store (or replace) a named JSON record, committed before returning."""
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO records VALUES (?,?,?)",
                              (key, dumps(value), time.time()))
 
+    @_locked
     def put_many(self, items: Dict[str, Any]) -> None:
         """Store several named records in one transaction: all of them or none survive a
         crash."""
@@ -203,14 +234,18 @@ class RunStore:
             self._db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?)",
                                  [(k, dumps(v), now) for k, v in items.items()])
 
+    @_locked
     def get(self, key: str, default: Any = None) -> Any:
         row = self._db.execute("SELECT value FROM records WHERE key=?", (key,)).fetchone()
         return json.loads(row["value"]) if row else default
 
+    @_locked
     def keys(self, prefix: str = "") -> Iterator[str]:
-        rows = self._db.execute("SELECT key FROM records WHERE key LIKE ? ORDER BY key",
-                                (prefix + "%",)).fetchall()
+        rows = self._db.execute("SELECT key FROM records WHERE substr(key, 1, ?) = ? "
+                                "ORDER BY key", (len(prefix), prefix)).fetchall()
         return (r["key"] for r in rows)
 
     def __repr__(self) -> str:
+        if self._db is None:
+            return f"<RunStore {self.path}: closed>"
         return f"<RunStore {self.path}: {self.count()} evaluations>"

@@ -80,3 +80,9 @@ def delayed_noisy(arg, random_state=None):
     i, delay = arg
     time.sleep(delay)
     return i + float(np.random.default_rng(random_state).normal())
+
+
+def describe(task):
+    """The type of a task and the name of the callable it holds (to check it arrives intact)."""
+    first = next(iter(task.values())) if isinstance(task, dict) else task[0]
+    return f"{type(task).__name__}:{first.__name__}"

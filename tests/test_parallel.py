@@ -3,7 +3,6 @@ import concurrent.futures as cf
 import os
 import signal
 import sys
-import tempfile
 import threading
 
 import numpy as np
@@ -96,6 +95,14 @@ def test_chunked_pool_run_survives_a_worker_death(pool):
     res = map_tasks(h.die_always, range(9), pool, chunksize=3, max_retries=1)
     assert [r.index for r in res.failed] == [2] and "worker died" in res[2].error
     assert [r.value for r in res if r.ok] == [i * i for i in range(9) if i != 2]
+
+
+def test_tasks_that_look_like_dask_graph_nodes_are_passed_through(dask_client):
+    # a tuple starting with a callable is a task in a Dask graph; here it is just data
+    tasks = [(abs, -1.5), (round, 2.4), [max, 1, 2], {"f": min}]
+    for ex in (None, dask_client):
+        res = map_tasks(h.describe, tasks, ex)
+        assert res.values == ["tuple:abs", "tuple:round", "list:max", "dict:min"]
 
 
 def test_dask_scheduler_address_string(dask_client):
@@ -243,16 +250,54 @@ def test_map_tasks_store_resumes_without_repeating(tmp_path):
     assert first.values == res.values[:3]
     with RunStore(path) as store:
         assert store.count("tasks") == 6
+    with pytest.raises(ValueError, match="resume=True"):
+        map_tasks(f, range(6), seeds=2, store=path, resume=False)
+    with pytest.raises(ValueError, match="resume=True"):
+        run_async(RandomSearch(0), h.quadratic, 2, store=path, group="tasks", resume=False)
+    assert map_tasks(f, range(2), seeds=2, store=path, group="other", resume=False).complete
     with pytest.raises(StoreMismatchError, match="task 0"):
         map_tasks(f, [9, 9], store=path)
 
 
-def test_non_scalar_values_round_trip_through_the_store(tmp_path):
+def test_values_of_every_type_come_back_unchanged_from_the_store(tmp_path):
     path = tmp_path / "v.sqlite"
-    res = map_tasks(lambda x: {"x": x, "arr": np.arange(x)}, [1, 2], store=path)
-    back = map_tasks(lambda x: None, [1, 2], store=path)
-    assert [r.value for r in back] == [{"x": 1, "arr": [0]}, {"x": 2, "arr": [0, 1]}]
-    assert res.complete and back.complete
+    values = {0: 1.5, 1: 7, 2: "text", 3: {"x": [1, 2.5]}, 4: np.arange(3.0),
+              5: (1, "a"), 6: np.float32(0.25), 7: float("nan")}
+    tasks = list(values)
+    res = map_tasks(values.__getitem__, tasks, store=path, nan_is_failure=False)
+    back = map_tasks(lambda i: None, tasks, store=path)
+    assert all(r.from_store for r in back) and back.complete
+    for r, orig in zip(back, res):
+        v = r.value
+        assert type(v) is type(orig.value), (type(v), type(orig.value))
+        if isinstance(v, np.ndarray):
+            np.testing.assert_array_equal(v, orig.value)
+        elif isinstance(v, float) and np.isnan(v):
+            assert np.isnan(orig.value)
+        else:
+            assert v == orig.value
+
+
+def test_objects_as_tasks_are_stored_by_repr_and_resumed(tmp_path):
+    class Point:
+        def __init__(self, x):
+            self.x = x
+
+        def __repr__(self):
+            return f"Point({self.x})"
+
+    pts = [Point(1), Point(2)]
+    path = tmp_path / "o.sqlite"
+    map_tasks(lambda p: p.x * 2, pts[:1], store=path)
+    res = map_tasks(lambda p: p.x * 2, pts, store=path)
+    assert res.values == [2, 4] and res[0].task is pts[0] and res[0].from_store
+    with pytest.raises(StoreMismatchError):
+        map_tasks(lambda p: p.x, [Point(5)], store=path)
+
+
+def test_unpicklable_function_for_a_pool_is_refused_up_front(pool):
+    with pytest.raises(TypeError, match="cannot be sent to worker processes"):
+        map_tasks(lambda x: x, [1], pool)
 
 
 # ---------------------------------------------------------------------------- run_async
@@ -286,6 +331,28 @@ def test_run_async_skips_failures_and_reports_them():
     assert all("unphysical" in r.error for r in res.failed)
 
 
+def test_run_async_ctrl_c_keeps_what_completed(tmp_path):
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("SIGINT is delivered to the main thread")
+    calls = []
+
+    def f(x):
+        calls.append(x)
+        if len(calls) == 6:
+            os.kill(os.getpid(), signal.SIGINT)
+        return x[0]
+
+    path = tmp_path / "i.sqlite"
+    opt = RandomSearch(3)
+    res = run_async(opt, f, n_calls=20, n_parallel=1, store=path)
+    assert res.interrupted and len(res.func_vals) == 5 and len(opt.told) == 5
+    with RunStore(path) as store:
+        assert store.count("optimizer") == 5
+    # resuming finishes the run, evaluating the interrupted point again and nothing else
+    res2 = run_async(RandomSearch(3), f, n_calls=20, n_parallel=1, store=path)
+    assert not res2.interrupted and len(res2.func_vals) == 20 and len(calls) == 6 + 15
+
+
 def test_run_async_resume_replays_and_makes_the_same_proposals(tmp_path):
     full = run_async(RandomSearch(7), h.quadratic, 12, 1, seeds=1)
     path = tmp_path / "opt.sqlite"
@@ -301,6 +368,42 @@ def test_run_async_resume_replays_and_makes_the_same_proposals(tmp_path):
     assert len(calls) == 12  # the 5 stored evaluations were not repeated
     assert res.x_iters == full.x_iters
     np.testing.assert_array_equal(res.func_vals, full.func_vals)
+
+
+def test_run_async_batched_resume_after_interrupt_matches_the_uninterrupted_run(tmp_path):
+    """n_parallel=3 on the serial executor is deterministic: an interrupted and resumed run
+    must tell the same points with the same values, in the same order."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("SIGINT is delivered to the main thread")
+    full = run_async(RandomSearch(11), h.quadratic, 14, 3, seeds=4)
+    calls = []
+
+    def interrupted_once(x, random_state):
+        calls.append(x)
+        if len(calls) == 8:
+            os.kill(os.getpid(), signal.SIGINT)
+        return h.quadratic(x, random_state)
+
+    path = tmp_path / "b.sqlite"
+    part = run_async(RandomSearch(11), interrupted_once, 14, 3, seeds=4, store=path)
+    assert part.interrupted and 0 < len(part.results) < 14
+    with _no_warning():
+        res = run_async(RandomSearch(11), interrupted_once, 14, 3, seeds=4, store=path)
+    assert res.x_iters == full.x_iters
+    np.testing.assert_array_equal(res.func_vals, full.func_vals)
+    with RunStore(path) as store:
+        assert [r["task"] for r in store.evaluations("optimizer")] == list(range(14))
+
+
+class _no_warning:
+    def __enter__(self):
+        import warnings
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("error")  # a replay mismatch warning would fail the test
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
 
 
 # ---------------------------------------------------------------------------- validation
@@ -329,6 +432,15 @@ def test_bad_arguments_raise_clear_errors():
         run_async(RandomSearch(0), abs, 0)
     with pytest.raises(ValueError, match="n_parallel"):
         run_async(RandomSearch(0), abs, 2, n_parallel=0)
+
+
+def test_progress_bars_count_every_task(capsys):
+    pytest.importorskip("tqdm")
+    res = map_tasks(h.fail_on, range(5), progress=True)
+    err = capsys.readouterr().err
+    assert "5/5" in err and "1 failed" in err and len(res) == 5
+    run_async(RandomSearch(0), h.quadratic, 4, 2, progress=True)
+    assert "4/4" in capsys.readouterr().err
 
 
 def test_backends_describe_themselves_and_borrowed_ones_stay_open():

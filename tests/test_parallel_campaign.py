@@ -7,7 +7,6 @@ from activesci.design.campaign import _derive
 from activesci.design.eig import expected_information_gain
 from activesci.parallel import get_executor
 from activesci.simulators import GaussianDemo
-from activesci.storage import RunStore
 
 
 
@@ -74,6 +73,16 @@ def test_utility_loop_batches_do_not_depend_on_the_executor(pool):
     assert a == b and len(a) == 6
 
 
+def test_utility_loop_on_a_dask_cluster_equals_serial():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        b = make(executor=client, n_parallel=3)._optimize_utility(optimizer(2), 0)
+    a = make(n_parallel=3)._optimize_utility(optimizer(2), 0)
+    assert a == b and len(a) == 6
+
+
 def test_batched_utility_loop_resumes_from_the_store(tmp_path, pool):
     path = tmp_path / "c.sqlite"
     c = make(executor=pool, n_parallel=2, storage=path)
@@ -111,6 +120,26 @@ def test_failed_estimates_are_stored_and_skipped(tmp_path):
     assert all(r["x"][0] > 4.0 and r["attempts"] == 2 and "detector off" in r["error"]
                for r in failed)
     assert all(e["phi"][0] <= 4.0 for e in evals)
+    c.close()
+
+
+def test_slow_estimates_time_out_and_are_recorded(tmp_path):
+    import time
+
+    class Slow(GaussianDemo):
+        def simulate(self, theta, phi, n, random_state=None):
+            if np.any(np.asarray(phi) > 5.0):
+                time.sleep(30)
+            return super().simulate(theta, phi, n, random_state=random_state)
+
+    prior = GridPosterior.from_logpdf(lambda t: -0.5 * t[:, 0] ** 2, [(-5, 5)], 101)
+    c = Campaign(Slow(), prior, (0.0, 2 * np.pi), n_events=5, truth=0.3, n_utility_evals=6,
+                 n_datasets=10, random_state=0, storage=tmp_path / "t.sqlite", timeout=0.5)
+    phis = [np.array([1.0]), np.array([6.0]), np.array([2.0])]
+    recs = c._evaluate_batch(phis, 0, [0, 1, 2])
+    assert recs[0] is not None and recs[1] is None and recs[2] is not None
+    row = c.store.evaluations("step0")[1]
+    assert row["status"] == "failed" and "TaskTimeoutError" in row["error"]
     c.close()
 
 

@@ -9,7 +9,6 @@ import sys
 import tempfile
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -131,3 +130,42 @@ def test_results_do_not_depend_on_worker_count_or_completion_order(n_workers, de
         pooled = map_tasks(h.delayed_noisy, tasks, pool, seeds=base)
     assert pooled.values == serial.values
     assert [r.index for r in pooled] == list(range(len(tasks)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from(["raise", "nan"])), min_size=1,
+                max_size=10),
+       st.integers(0, 3), st.sampled_from([None, 1, 3]))
+def test_retries_follow_the_failure_schedule_exactly(schedule, max_retries, threads):
+    """Task i fails (by raising or returning NaN) on its first k_i attempts: it ends ok after
+    k_i + 1 attempts when k_i <= max_retries, else failed after max_retries + 1 attempts."""
+    import threading
+
+    lock = threading.Lock()
+    seen = {}
+
+    def task(i):
+        with lock:
+            seen[i] = seen.get(i, 0) + 1
+            attempt = seen[i]
+        k, how = schedule[i]
+        if attempt <= k:
+            if how == "raise":
+                raise RuntimeError(f"attempt {attempt} of {i}")
+            return float("nan")
+        return float(i)
+
+    pool = cf.ThreadPoolExecutor(threads) if threads else None
+    try:
+        res = map_tasks(task, range(len(schedule)), pool, max_retries=max_retries)
+    finally:
+        if pool:
+            pool.shutdown()
+    assert len(res) == len(schedule)
+    for r, (k, how) in zip(res, schedule):
+        if k <= max_retries:
+            assert r.ok and r.value == float(r.index) and r.attempts == k + 1
+        else:
+            assert not r.ok and r.attempts == max_retries + 1
+            assert ("RuntimeError" if how == "raise" else "NaN") in r.error
+        assert seen[r.index] == r.attempts

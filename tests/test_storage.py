@@ -81,6 +81,42 @@ def test_put_many_is_one_transaction(tmp_path):
         assert list(store.keys("x/")) == ["x/1", "x/2"]
 
 
+def test_keys_match_prefixes_literally_and_closed_stores_refuse_use(tmp_path):
+    store = RunStore(tmp_path / "k.sqlite")
+    store.put_many({"a_1": 1, "ab1": 2, "a%2": 3, "b": 4})
+    assert list(store.keys("a_")) == ["a_1"]
+    assert list(store.keys("a%")) == ["a%2"]
+    assert list(store.keys()) == ["a%2", "a_1", "ab1", "b"]
+    store.close()
+    assert "closed" in repr(store)
+    with pytest.raises(ValueError, match="closed"):
+        store.count()
+
+
+def test_a_store_can_be_shared_by_threads(tmp_path):
+    import threading
+
+    store = RunStore(tmp_path / "t.sqlite")
+    errors = []
+
+    def writer(group):
+        try:
+            for i in range(50):
+                store.put_evaluation(group, i, [i], float(i))
+                store.count(group)
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(f"g{k}",)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [store.count(f"g{k}") for k in range(4)] == [50] * 4
+    store.close()
+
+
 def test_fingerprint_is_stable_under_key_order_and_numpy_types():
     assert fingerprint({"a": 1, "b": [1.0]}) == fingerprint({"b": np.array([1.0]), "a": np.int64(1)})
     assert fingerprint({"a": 1}) != fingerprint({"a": 2})

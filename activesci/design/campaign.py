@@ -337,8 +337,8 @@ class Campaign:
                 phis = [np.asarray(p, dtype=float) for p in opt.ask(n_points=b)]
             recs = self._evaluate_batch(phis, step, list(range(j, j + b)))
             for phi, rec in zip(phis, recs):
-                if rec is not None:
-                    opt.tell(phi.tolist(), -rec["value"])
+                if rec is not None:  # tell what was evaluated (a stored φ on resume)
+                    opt.tell(list(rec["phi"]), -rec["value"])
                     evals.append(rec)
             j += b
         return evals

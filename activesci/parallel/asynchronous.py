@@ -15,7 +15,6 @@ deterministic given its seed, the same proposals as an uninterrupted run.
 """
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 from dataclasses import dataclass, field
@@ -25,8 +24,8 @@ import numpy as np
 
 from ..storage import dumps
 from .executors import ExecutorLike, get_executor
-from .tasks import (FAILED, TaskResult, _check_options, _Driver, _store_of, derive_seed,
-                    store_result, stored_results)
+from .tasks import (FAILED, TaskResult, _check_options, _check_picklable, _Driver, _store_of,
+                    derive_seed, store_result, stored_results)
 
 __all__ = ["AsyncResult", "run_async"]
 
@@ -101,7 +100,7 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
               seeds: Optional[int] = None, timeout: Optional[float] = None,
               max_retries: int = 0, nan_is_failure: bool = True, store=None,
               group: str = "optimizer", on_result: Optional[Callable[[TaskResult], Any]] = None,
-              progress: bool = False) -> AsyncResult:
+              progress: bool = False, resume: bool = True) -> AsyncResult:
     """Minimize ``func`` with ``optimizer``, keeping ``n_parallel`` evaluations in flight.
 
     Parameters
@@ -121,6 +120,9 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
     store : RunStore or path, optional
         Commit each evaluation and each ask; an existing store of the same ``group`` is resumed.
     group : str, default="optimizer"
+    resume : bool, default=True
+        Replay and continue a run stored under ``group``; with False, a group that already
+        holds evaluations is an error.
     on_result : callable, optional
         Called with each new :class:`TaskResult` as it completes.
     progress : bool, default=False
@@ -163,6 +165,14 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
     backend = get_executor(executor, n_workers)
     own_backend = backend is not executor
     n_parallel = int(n_parallel or backend.n_workers)
+    try:
+        _check_picklable(backend, func, "func")
+    except TypeError:
+        if own_backend:
+            backend.close()
+        if own_store:
+            store.close()
+        raise
     tasks: Dict[int, Any] = {}
     seed_map: Optional[Dict[int, int]] = None if seeds is None else {}
     driver = _Driver(backend, func, tasks, seed_map, timeout, max_retries, nan_is_failure,
@@ -191,6 +201,11 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
             y_iters.append(r.value)
 
     try:
+        if store is not None and not resume and store.count(group):
+            raise ValueError(
+                f"the store {store.path} already holds {store.count(group)} evaluation(s) of "
+                f"group {group!r}; pass resume=True to continue that run, or use another group "
+                "or path")
         if store is not None:
             n_asked = _replay(optimizer, store, group, tasks, seed_map, seeds, driver, told)
         if progress:
@@ -211,8 +226,8 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
                 add_points(points)
             elif not driver.busy:  # pragma: no cover - nothing left to wait for
                 break
-            driver.fill()
-            for r in driver.wait():
+            decided = driver.fill()  # tasks that could not even be submitted, if any
+            for r in decided + driver.wait():
                 r = _as_objective(r)
                 if store is not None:
                     store_result(store, group, r, {"seq": len(results)})

@@ -17,7 +17,7 @@ import os
 import signal
 import threading
 import time
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, List, Optional, Union
 
 __all__ = ["Backend", "SerialExecutor", "get_executor", "ExecutorLike"]
 
@@ -81,16 +81,32 @@ class Backend:
     """
 
     def __init__(self, kind: str, executor: cf.Executor, n_workers: int, owned: bool,
-                 factory: Optional[Callable[[], cf.Executor]] = None, closers=()):
+                 factory: Optional[Callable[[], cf.Executor]] = None, closers=(), client=None):
         self.kind = kind
+        self.client = client
         self.executor = executor
         self.n_workers = int(n_workers)
         self.owned = owned
         self._factory = factory
         self._closers = list(closers)
 
+    def _live(self) -> cf.Executor:
+        if self.executor is None:  # stopped by restart()/terminate(): a fresh pool on demand
+            self.executor = self._factory()
+        return self.executor
+
     def submit(self, fn: Callable, *args) -> cf.Future:
-        return self.executor.submit(fn, *args)
+        return self._live().submit(fn, *args)
+
+    def submit_many(self, func: Callable, first: List[Any], /, **common) -> List[cf.Future]:
+        """``func(item, **common)`` for every item. On Dask one ``client.map`` call sends them
+        all (one scheduler message rather than one per task); elsewhere one ``submit``
+        each."""
+        if self.client is not None:
+            futures = self.client.map(func, first, pure=False, **common)
+            return [_as_cf_future(f) for f in futures]
+        executor = self._live()
+        return [executor.submit(func, item, **common) for item in first]
 
     @property
     def restartable(self) -> bool:
@@ -101,25 +117,26 @@ class Backend:
         """Replace a broken process pool by a fresh one (a worker died)."""
         if self._factory is None:
             raise RuntimeError(f"cannot restart a borrowed {self.kind} executor")
-        old = self.executor
-        self.executor = self._factory()
-        _terminate_pool(old)
+        old, self.executor = self.executor, None
+        if old is not None:
+            _terminate_pool(old)
 
     def terminate(self) -> None:
         """Stop the work in progress now (Ctrl-C): owned pools lose their workers, which are
         recreated on the next submission; borrowed executors are left alone."""
         if self._factory is not None:
-            old = self.executor
-            self.executor = self._factory()
-            _terminate_pool(old)
+            old, self.executor = self.executor, None
+            if old is not None:
+                _terminate_pool(old)
 
     def close(self) -> None:
         if not self.owned:
             return
-        try:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-        except TypeError:  # executors without cancel_futures
-            self.executor.shutdown(wait=True)
+        if self.executor is not None:
+            try:
+                self.executor.shutdown(wait=True, cancel_futures=True)
+            except TypeError:  # executors without cancel_futures
+                self.executor.shutdown(wait=True)
         for close in reversed(self._closers):
             try:
                 close()
@@ -135,6 +152,37 @@ class Backend:
 
     def __repr__(self) -> str:
         return f"<Backend {self.kind}: {self.n_workers} worker(s){'' if self.owned else ', borrowed'}>"
+
+
+def _as_cf_future(dask_future) -> cf.Future:
+    """A concurrent.futures Future mirroring a Dask future (cancelling it cancels the task)."""
+    out: cf.Future = cf.Future()
+
+    def mirror(f) -> None:  # runs in a Dask callback thread when the task ends
+        if out.done():
+            return
+        try:
+            if f.status == "finished":
+                out.set_result(f.result())
+            elif f.status == "cancelled":
+                if out.cancel():
+                    out.set_running_or_notify_cancel()
+            else:
+                out.set_exception(f.exception())
+        except BaseException as exc:  # noqa: BLE001 - the future may have been cancelled
+            if not out.done():
+                try:
+                    out.set_exception(exc)
+                except cf.InvalidStateError:
+                    pass
+
+    def forward_cancel(c: cf.Future) -> None:
+        if c.cancelled() and dask_future.status not in ("finished", "error", "cancelled"):
+            dask_future.cancel()
+
+    out.add_done_callback(forward_cancel)
+    dask_future.add_done_callback(mirror)
+    return out
 
 
 def _terminate_pool(pool: cf.Executor) -> None:
@@ -187,7 +235,7 @@ def _dask_threads(client) -> int:
 
 def _dask_backend(client, owned: bool, closers=()) -> Backend:
     return Backend("dask", client.get_executor(pure=False), _dask_threads(client), owned,
-                   closers=closers)
+                   closers=closers, client=client)
 
 
 def get_executor(executor: ExecutorLike = None, n_workers: Optional[int] = None) -> Backend:

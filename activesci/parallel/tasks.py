@@ -15,24 +15,24 @@ nor the scheduling.
 """
 from __future__ import annotations
 
+import base64
 import collections
 import concurrent.futures as cf
 import contextlib
 from concurrent.futures.process import BrokenProcessPool
 import math
 import numbers
-import os
+import pickle
 import signal
-import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
-from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple,
-                    Union)
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
+from ..storage import dumps
 from .executors import Backend, ExecutorLike, get_executor
 
 __all__ = ["TaskResult", "MapResult", "TaskTimeoutError", "derive_seed", "task_seeds",
@@ -214,6 +214,29 @@ def _run_chunk(fn: Callable, items: List[Tuple[Any, Optional[int]]],
     return [_run_task(fn, task, seed, timeout) for task, seed in items]
 
 
+class _Chunk:
+    """An opaque container for a chunk's (task, seed) pairs: Dask looks inside tuples, lists
+    and dicts of arguments (a tuple starting with a callable would be taken for a task of its
+    graph), never inside this."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = items
+
+    def __getstate__(self):
+        return self.items
+
+    def __setstate__(self, items):
+        self.items = items
+
+
+def _run_chunk_kw(chunk: _Chunk, fn: Callable = None,
+                  timeout: Optional[float] = None) -> List[Tuple[bool, Any, float]]:
+    """:func:`_run_chunk` with the chunk first (the shape ``client.map`` calls)."""
+    return _run_chunk(fn, chunk.items, timeout)
+
+
 def _has_nan(value: Any) -> bool:
     if isinstance(value, (float, np.floating)):
         return math.isnan(value)
@@ -236,6 +259,19 @@ class _Flight:
     submitted: float
 
 
+def _check_picklable(backend: Backend, fn: Callable, name: str) -> None:
+    """Process pools pickle the function by reference: refuse a lambda or local function
+    before any task runs, with the remedy."""
+    if isinstance(backend.executor, cf.ProcessPoolExecutor):
+        try:
+            pickle.dumps(fn)
+        except Exception as exc:  # noqa: BLE001 - pickling can fail in many ways
+            raise TypeError(
+                f"{name} {fn!r} cannot be sent to worker processes ({exc}); use a module-level "
+                "function or a functools.partial of one, or executor='serial' or a Dask "
+                "client (which pickles by value)") from None
+
+
 def _check_options(timeout, max_retries):
     if timeout is not None:
         if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
@@ -251,14 +287,14 @@ def _check_options(timeout, max_retries):
 def default_window(backend: Backend, timeout: Optional[float]) -> int:
     """Tasks kept in flight: the worker count with a timeout (so the deadline, counted from
     submission, is close to the run time); otherwise a prefetch that hides the round trip to
-    the workers: 4 per worker and at least 8, and 8 per worker and at least 16 on Dask, whose
-    round trip through the scheduler takes milliseconds (benchmarks/bench_parallel.py)."""
+    the workers: 4 per worker and at least 8; on Dask, whose round trip through the scheduler
+    takes milliseconds, 16 per worker and at least 64 (benchmarks/bench_parallel.py)."""
     if backend.kind == "serial":
         return 1
     n = backend.n_workers
     if timeout is not None:
         return n
-    return max(16, 8 * n) if backend.kind == "dask" else max(8, 4 * n)
+    return max(64, 16 * n) if backend.kind == "dask" else max(8, 4 * n)
 
 
 class _Driver:
@@ -341,6 +377,20 @@ class _Driver:
         """Submit queued tasks while chunks in flight are fewer than the window (one task at a
         time while isolating after a pool break); returns results decided without running."""
         out: List[TaskResult] = []
+        if self.backend.client is not None:  # Dask: everything that fits, in one message
+            batch = []
+            while self.queue and len(self.flight) + len(batch) < self.window:
+                batch.append([self.queue.popleft()
+                              for _ in range(min(self.chunksize, len(self.queue)))])
+            if batch:
+                payloads = [_Chunk([(self.tasks[i], self._seed(i)) for i, _ in items])
+                            for items in batch]
+                futures = self.backend.submit_many(_run_chunk_kw, payloads, fn=self.fn,
+                                                   timeout=self.timeout)
+                now = time.monotonic()
+                for fut, items in zip(futures, batch):
+                    self.flight[fut] = [_Flight(i, attempts + 1, now) for i, attempts in items]
+            return out
         while self.queue and len(self.flight) < (1 if self.isolate else self.window):
             size = 1 if self.isolate else self.chunksize
             items = [self.queue.popleft() for _ in range(min(size, len(self.queue)))]
@@ -370,6 +420,17 @@ class _Driver:
             for fl in fls:
                 self._decided(fl.index, self._failed_attempt(fl, error), out)
             return
+        if not (isinstance(outcomes, list) and len(outcomes) == len(fls)):
+            # a result lost with its worker (Dask can report such a task finished with no
+            # value): the evaluation itself did not fail, so run it again uncharged
+            for fl in fls:
+                self.breaks[fl.index] = self.breaks.get(fl.index, 0) + 1
+                if self.breaks[fl.index] > 3:
+                    self._decided(fl.index, self._failed_attempt(
+                        fl, "the result was lost with its worker, repeatedly"), out)
+                else:
+                    self.queue.appendleft((fl.index, fl.attempts - 1))
+            return
         for fl, (ok, payload, seconds) in zip(fls, outcomes):
             self._decided(fl.index, self._judge(fl, ok, payload, seconds), out)
 
@@ -391,7 +452,9 @@ class _Driver:
         done, _ = cf.wait(list(self.flight), timeout=poll, return_when=cf.FIRST_COMPLETED)
         out: List[TaskResult] = []
         casualties: List[_Flight] = []  # in flight when a pool worker died
-        for fut in done:
+        # in submission order: deterministic when several are done at once (serial runs)
+        for fut in sorted(done, key=lambda f: (self.flight[f][0].submitted,
+                                               self.flight[f][0].index)):
             fls = self.flight.pop(fut)
             if self._broke(fut):
                 casualties.extend(fls)
@@ -464,12 +527,36 @@ def _store_of(store):
     return RunStore(store), True
 
 
+def _json_native(v: Any) -> bool:
+    """Whether JSON gives ``v`` back unchanged (types included)."""
+    if v is None or type(v) in (bool, int, float, str):
+        return True
+    if type(v) is list:
+        return all(_json_native(x) for x in v)
+    if type(v) is dict:
+        return all(type(k) is str and _json_native(x) for k, x in v.items())
+    return False
+
+
+def _task_record(task: Any) -> Any:
+    """How a task's argument is stored: itself if JSON can hold it, else its repr."""
+    try:
+        dumps(task)
+        return task
+    except (TypeError, ValueError):
+        return {"repr": repr(task)}
+
+
 def stored_results(store, group: str) -> Dict[int, TaskResult]:
-    """The task results a store holds for ``group``, by task index."""
+    """The task results a store holds for ``group``, by task index (values decoded as
+    :func:`store_result` wrote them)."""
     out = {}
     for row in store.evaluations(group):
         extra = row["extra"] or {}
-        value = extra["value"] if "value" in extra else row["value"]
+        if "value_pickle" in extra:
+            value = pickle.loads(base64.b64decode(extra["value_pickle"]))
+        else:
+            value = extra["value"] if "value" in extra else row["value"]
         out[row["task"]] = TaskResult(
             row["task"], row["x"], row["status"], value if row["status"] == OK else None,
             row["error"], row["attempts"], extra.get("seed"), extra.get("seconds", float("nan")),
@@ -478,18 +565,21 @@ def stored_results(store, group: str) -> Dict[int, TaskResult]:
 
 
 def store_result(store, group: str, r: TaskResult, extra: Optional[Dict[str, Any]] = None) -> None:
-    """Commit one task result as one row (scalar values in the ``value`` column, anything else
-    JSON-encoded in ``extra``)."""
+    """Commit one task result as one row. A float goes to the ``value`` column; values JSON
+    gives back unchanged (ints, strings, lists, dicts) to ``extra`` as JSON; anything else
+    (arrays, tuples, objects) is pickled, so a resumed run returns the very same values."""
     ex: Dict[str, Any] = {"seed": r.seed, "seconds": r.seconds, **(extra or {})}
     scalar = None
     if r.ok:
-        if isinstance(r.value, (numbers.Real, np.floating, np.integer)) and not isinstance(
-                r.value, bool):
-            scalar = float(r.value)
+        v = r.value
+        if isinstance(v, float) and not math.isnan(v):
+            scalar = float(v)
+        elif _json_native(v):
+            ex["value"] = v
         else:
-            ex["value"] = r.value
-    store.put_evaluation(group, r.index, r.task, scalar, ex, status=r.status, error=r.error,
-                         attempts=r.attempts)
+            ex["value_pickle"] = base64.b64encode(pickle.dumps(v, protocol=4)).decode("ascii")
+    store.put_evaluation(group, r.index, _task_record(r.task), scalar, ex, status=r.status,
+                         error=r.error, attempts=r.attempts)
 
 
 # ---------------------------------------------------------------------------- public API
@@ -498,8 +588,8 @@ def imap_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None
                timeout: Optional[float] = None, max_retries: int = 0,
                nan_is_failure: bool = True, store=None, group: str = "tasks",
                on_result: Optional[Callable[[TaskResult], Any]] = None,
-               max_in_flight: Optional[int] = None, chunksize: int = 1
-               ) -> Iterator[TaskResult]:
+               max_in_flight: Optional[int] = None, chunksize: int = 1,
+               resume: bool = True) -> Iterator[TaskResult]:
     """Like :func:`map_tasks`, but yield each :class:`TaskResult` as it completes (completion
     order; tasks already in ``store`` are skipped and not yielded). Ctrl-C cancels the pending
     tasks and re-raises ``KeyboardInterrupt``.
@@ -524,14 +614,19 @@ def imap_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None
     own_backend = backend is not executor
     try:
         done = stored_results(store, group) if store is not None else {}
+        if done and not resume:
+            raise ValueError(
+                f"the store {store.path} already holds {len(done)} evaluation(s) of group "
+                f"{group!r}; pass resume=True to continue that run, or use another group or path")
         if store is not None:
-            from ..storage import StoreMismatchError, dumps
+            from ..storage import StoreMismatchError
             for i, r in done.items():
-                if i >= len(task_list) or dumps(r.task) != dumps(task_list[i]):
+                if i >= len(task_list) or dumps(r.task) != dumps(_task_record(task_list[i])):
                     raise StoreMismatchError(
                         f"task {i} of group {group!r} in {store.path} was stored with argument "
                         f"{r.task!r}, which is not the task given now; use another group or "
                         "store to run different tasks")
+        _check_picklable(backend, fn, "fn")
         driver = _Driver(backend, fn, dict(enumerate(task_list)),
                          None if seed_list is None else dict(enumerate(seed_list)),
                          timeout, max_retries, nan_is_failure, window=max_in_flight,
@@ -558,7 +653,7 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
               nan_is_failure: bool = True, store=None, group: str = "tasks",
               on_result: Optional[Callable[[TaskResult], Any]] = None,
               progress: bool = False, max_in_flight: Optional[int] = None,
-              chunksize: int = 1) -> MapResult:
+              chunksize: int = 1, resume: bool = True) -> MapResult:
     """Evaluate ``fn(task)`` (or ``fn(task, random_state=seed)``) for every task.
 
     Parameters
@@ -587,13 +682,17 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
         store (a resumed run) are not run again (failed ones included), and the result holds
         them too (``from_store=True``).
     group : str, default="tasks"
+        Name of this run's rows in the store (several runs can share a file).
+    resume : bool, default=True
+        Continue the run stored under ``group``; with False, a group that already holds
+        evaluations is an error (a fresh run was meant).
     on_result : callable, optional
         ``on_result(task_result)`` in the calling process for each new result, as it completes.
     progress : bool, default=False
         A tqdm progress bar.
     max_in_flight : int, optional
         Submissions (chunks) sent and not yet finished (default: ``max(8, 4 × n_workers)``,
-        on Dask ``max(16, 8 × n_workers)``, and ``n_workers`` with a timeout). More hides latency;
+        on Dask ``max(64, 16 × n_workers)``, and ``n_workers`` with a timeout). More hides latency;
         fewer makes Ctrl-C and timeouts more precise.
     chunksize : int, default=1
         Tasks sent to a worker in one submission. For tasks of a few milliseconds, chunks
@@ -623,15 +722,18 @@ def map_tasks(fn: Callable, tasks: Iterable[Any], executor: ExecutorLike = None,
     bar = _bar(len(task_list), progress)
     interrupted = False
     try:
-        if store_obj is not None:
-            results.update(stored_results(store_obj, group))
+        if store_obj is not None and resume:
+            for i, r in stored_results(store_obj, group).items():
+                if i < len(task_list):
+                    r.task = task_list[i]  # checked equal to the stored one by imap_tasks
+                results[i] = r
             if bar is not None:
                 bar.update(len(results))
         for r in imap_tasks(fn, task_list, executor, n_workers=n_workers, seeds=seeds,
                             timeout=timeout, max_retries=max_retries,
                             nan_is_failure=nan_is_failure, store=store_obj, group=group,
                             on_result=on_result, max_in_flight=max_in_flight,
-                            chunksize=chunksize):
+                            chunksize=chunksize, resume=resume):
             results[r.index] = r
             if bar is not None:
                 bar.update(1)
