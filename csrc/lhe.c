@@ -67,6 +67,25 @@ static const char *skip_space(const char *p)
 }
 
 /* Parse up to max whitespace-separated numbers; returns how many were read. */
+/* Skip blanks in a line that may be read 8 bytes at a time from any of its positions (a
+ * padded line buffer, or a line with at least 8 bytes of the chunk after its '\n'): runs of
+ * spaces 8 at a time, then any other white space one by one. */
+static inline const char *skip_blanks8(const char *p)
+{
+#if AS_LHE_SWAR
+    for (;;) {
+        uint64_t v = as_lhe_load8(p) ^ 0x2020202020202020ULL;
+        if (v != 0) {
+            p += as_lhe_ctz(v) >> 3;
+            break;
+        }
+        p += 8;
+    }
+#endif
+    while (*p == ' ' || *p == '\t') ++p;
+    return p;
+}
+
 static int parse_numbers(const char *p, double *out, int max, const char **stop)
 {
     int k = 0;
@@ -76,7 +95,7 @@ static int parse_numbers(const char *p, double *out, int max, const char **stop)
         double v = as_lhe_number(p, &e, 1);
         if (e == p) break;
         out[k++] = v;
-        p = skip_space(e);
+        p = skip_space(skip_blanks8(e));
     }
     if (stop) *stop = p;
     return k;
@@ -85,18 +104,21 @@ static int parse_numbers(const char *p, double *out, int max, const char **stop)
 /* ------------------------------------------------------------------ tags and attributes */
 
 /* Does the (left-trimmed) text start with <name followed by '>', '/' or whitespace? */
-static int opens(const char *p, const char *name)
+static inline int opens(const char *p, const char *name)
 {
+    /* the first letters decide nearly every call without a library call */
+    if (p[0] != '<' || p[1] != name[0]) return 0;
     size_t n = strlen(name);
-    if (p[0] != '<' || strncmp(p + 1, name, n) != 0) return 0;
+    if (strncmp(p + 1, name, n) != 0) return 0;
     char c = p[1 + n];
     return c == '>' || c == '/' || is_space(c) || c == '\0';
 }
 
-static int closes(const char *p, const char *name)
+static inline int closes(const char *p, const char *name)
 {
+    if (p[0] != '<' || p[1] != '/' || p[2] != name[0]) return 0;
     size_t n = strlen(name);
-    return p[0] == '<' && p[1] == '/' && strncmp(p + 2, name, n) == 0 && p[2 + n] == '>';
+    return strncmp(p + 2, name, n) == 0 && p[2 + n] == '>';
 }
 
 /* Iterate attributes name="value" / name='value' from p (after the tag name) up to '>'.
@@ -485,8 +507,7 @@ static int parse_event_head(as_lhe_parser *p, const char *t, as_error *err)
 /* A particle id, status, mother or colour written as a plain integer followed by a blank. */
 static inline int fast_int(const char **pp, int32_t *out)
 {
-    const char *p = *pp;
-    while (*p == ' ' || *p == '\t') ++p;
+    const char *p = skip_blanks8(*pp);
     int neg = 0;
     if (*p == '-' || *p == '+') neg = (*p++ == '-');
     const char *d0 = p;
@@ -511,7 +532,7 @@ static int fast_particle(as_lhe_parser *p, const char *t)
     for (int k = 0; k < 6; ++k)
         if (!fast_int(&q, &iv[k])) return 0;
     for (int k = 0; k < 7; ++k) {
-        while (*q == ' ' || *q == '\t') ++q;
+        q = skip_blanks8(q);
         const char *e;
         v[k] = as_lhe_number(q, &e, 1);
         if (e == q) return 0;
