@@ -480,8 +480,50 @@ static int begin_event(as_lhe_parser *p, const char *t, as_error *err)
     return AS_OK;
 }
 
+static int store_event_head(as_lhe_parser *p, int32_t nup, int32_t idprup, const double *v,
+                            as_error *err)
+{
+    if (reserve_events(p, p->n_events + 1) < 0) return oom(err);
+    size_t i = p->n_events;
+    p->nparticles[i] = nup;
+    p->process_id[i] = idprup;
+    p->weight[i] = v[0];
+    p->scale[i] = v[1];
+    p->aqed[i] = v[2];
+    p->aqcd[i] = v[3];
+    p->first_line[i] = p->event_line;
+    p->parts_left = (int)nup; /* room for particles is made line by line: a huge NUP in a
+                                 damaged file must not allocate memory up front */
+    p->state = p->parts_left > 0 ? S_EV_PART : S_EV_TAIL;
+    return AS_OK;
+}
+
+static inline int fast_int(const char **pp, int32_t *out);
+
+/* The common layout of an event's first line: two plain integers (NUP >= 0, IDPRUP), then four
+ * numbers.  Returns 0 (having changed nothing) whenever the general path must decide;
+ * otherwise 1 with the status of storing the event in *st. */
+static int fast_event_head(as_lhe_parser *p, const char *t, int *st, as_error *err)
+{
+    int32_t nup, idprup;
+    double v[4];
+    const char *q = t;
+    if (!fast_int(&q, &nup) || nup < 0 || !fast_int(&q, &idprup)) return 0;
+    for (int k = 0; k < 4; ++k) {
+        q = skip_blanks8(q);
+        const char *e;
+        v[k] = as_lhe_number(q, &e, 1);
+        if (e == q) return 0;
+        q = e;
+    }
+    *st = store_event_head(p, nup, idprup, v, err);
+    return 1;
+}
+
 static int parse_event_head(as_lhe_parser *p, const char *t, as_error *err)
 {
+    int st;
+    if (!p->general_only && fast_event_head(p, t, &st, err)) return st;
     double v[6];
     int k = parse_numbers(t, v, 6, NULL);
     if (k < 6)
@@ -489,19 +531,8 @@ static int parse_event_head(as_lhe_parser *p, const char *t, as_error *err)
                             "SCALUP AQEDUP AQCDUP)");
     if (!is_int_value(v[0]) || v[0] < 0)
         return fail(p, err, "the particle count NUP is not a non-negative integer");
-    if (reserve_events(p, p->n_events + 1) < 0) return oom(err);
-    size_t i = p->n_events;
-    p->nparticles[i] = (int32_t)v[0];
-    p->process_id[i] = is_int_value(v[1]) ? (int32_t)v[1] : 0;
-    p->weight[i] = v[2];
-    p->scale[i] = v[3];
-    p->aqed[i] = v[4];
-    p->aqcd[i] = v[5];
-    p->first_line[i] = p->event_line;
-    p->parts_left = (int)v[0];
-    if (reserve_particles(p, p->n_particles + (size_t)p->parts_left) < 0) return oom(err);
-    p->state = p->parts_left > 0 ? S_EV_PART : S_EV_TAIL;
-    return AS_OK;
+    return store_event_head(p, (int32_t)v[0], is_int_value(v[1]) ? (int32_t)v[1] : 0, v + 2,
+                            err);
 }
 
 /* A particle id, status, mother or colour written as a plain integer followed by a blank. */
@@ -558,6 +589,8 @@ static int fast_particle(as_lhe_parser *p, const char *t)
 
 static int parse_particle(as_lhe_parser *p, const char *t, as_error *err)
 {
+    if (p->n_particles >= p->cap_particles && reserve_particles(p, p->n_particles + 1) < 0)
+        return oom(err);
     if (!p->general_only && fast_particle(p, t)) return AS_OK;
     double v[13];
     int k = parse_numbers(t, v, 13, NULL);
@@ -972,7 +1005,17 @@ int as_lhe_feed(as_lhe_parser *p, const char *data, size_t len, as_error *err)
         const char *nl = (const char *)memchr(data, '\n', (size_t)(end - data));
         if (nl == NULL) break;
         if (end - nl >= 8 && !p->general_only) {
-            if (p->state == S_EV_PART && fast_particle(p, data)) {
+            if (p->state == S_EV_PART && p->n_particles < p->cap_particles &&
+                fast_particle(p, data)) {
+                ++p->line_no;
+                data = nl + 1;
+                continue;
+            }
+            if (p->state == S_EV_HEAD && fast_event_head(p, data, &st, err)) {
+                if (st != AS_OK) {
+                    p->done = 1;
+                    return st;
+                }
                 ++p->line_no;
                 data = nl + 1;
                 continue;
