@@ -67,6 +67,25 @@ static const char *skip_space(const char *p)
 }
 
 /* Parse up to max whitespace-separated numbers; returns how many were read. */
+/* Skip blanks in a line that may be read 8 bytes at a time from any of its positions (a
+ * padded line buffer, or a line with at least 8 bytes of the chunk after its '\n'): runs of
+ * spaces 8 at a time, then any other white space one by one. */
+static inline const char *skip_blanks8(const char *p)
+{
+#if AS_LHE_SWAR
+    for (;;) {
+        uint64_t v = as_lhe_load8(p) ^ 0x2020202020202020ULL;
+        if (v != 0) {
+            p += as_lhe_ctz(v) >> 3;
+            break;
+        }
+        p += 8;
+    }
+#endif
+    while (*p == ' ' || *p == '\t') ++p;
+    return p;
+}
+
 static int parse_numbers(const char *p, double *out, int max, const char **stop)
 {
     int k = 0;
@@ -76,7 +95,7 @@ static int parse_numbers(const char *p, double *out, int max, const char **stop)
         double v = as_lhe_number(p, &e, 1);
         if (e == p) break;
         out[k++] = v;
-        p = skip_space(e);
+        p = skip_space(skip_blanks8(e));
     }
     if (stop) *stop = p;
     return k;
@@ -85,18 +104,21 @@ static int parse_numbers(const char *p, double *out, int max, const char **stop)
 /* ------------------------------------------------------------------ tags and attributes */
 
 /* Does the (left-trimmed) text start with <name followed by '>', '/' or whitespace? */
-static int opens(const char *p, const char *name)
+static inline int opens(const char *p, const char *name)
 {
+    /* the first letters decide nearly every call without a library call */
+    if (p[0] != '<' || p[1] != name[0]) return 0;
     size_t n = strlen(name);
-    if (p[0] != '<' || strncmp(p + 1, name, n) != 0) return 0;
+    if (strncmp(p + 1, name, n) != 0) return 0;
     char c = p[1 + n];
     return c == '>' || c == '/' || is_space(c) || c == '\0';
 }
 
-static int closes(const char *p, const char *name)
+static inline int closes(const char *p, const char *name)
 {
+    if (p[0] != '<' || p[1] != '/' || p[2] != name[0]) return 0;
     size_t n = strlen(name);
-    return p[0] == '<' && p[1] == '/' && strncmp(p + 2, name, n) == 0 && p[2 + n] == '>';
+    return strncmp(p + 2, name, n) == 0 && p[2 + n] == '>';
 }
 
 /* Iterate attributes name="value" / name='value' from p (after the tag name) up to '>'.
@@ -458,8 +480,50 @@ static int begin_event(as_lhe_parser *p, const char *t, as_error *err)
     return AS_OK;
 }
 
+static int store_event_head(as_lhe_parser *p, int32_t nup, int32_t idprup, const double *v,
+                            as_error *err)
+{
+    if (reserve_events(p, p->n_events + 1) < 0) return oom(err);
+    size_t i = p->n_events;
+    p->nparticles[i] = nup;
+    p->process_id[i] = idprup;
+    p->weight[i] = v[0];
+    p->scale[i] = v[1];
+    p->aqed[i] = v[2];
+    p->aqcd[i] = v[3];
+    p->first_line[i] = p->event_line;
+    p->parts_left = (int)nup; /* room for particles is made line by line: a huge NUP in a
+                                 damaged file must not allocate memory up front */
+    p->state = p->parts_left > 0 ? S_EV_PART : S_EV_TAIL;
+    return AS_OK;
+}
+
+static inline int fast_int(const char **pp, int32_t *out);
+
+/* The common layout of an event's first line: two plain integers (NUP >= 0, IDPRUP), then four
+ * numbers.  Returns 0 (having changed nothing) whenever the general path must decide;
+ * otherwise 1 with the status of storing the event in *st. */
+static int fast_event_head(as_lhe_parser *p, const char *t, int *st, as_error *err)
+{
+    int32_t nup, idprup;
+    double v[4];
+    const char *q = t;
+    if (!fast_int(&q, &nup) || nup < 0 || !fast_int(&q, &idprup)) return 0;
+    for (int k = 0; k < 4; ++k) {
+        q = skip_blanks8(q);
+        const char *e;
+        v[k] = as_lhe_number(q, &e, 1);
+        if (e == q) return 0;
+        q = e;
+    }
+    *st = store_event_head(p, nup, idprup, v, err);
+    return 1;
+}
+
 static int parse_event_head(as_lhe_parser *p, const char *t, as_error *err)
 {
+    int st;
+    if (!p->general_only && fast_event_head(p, t, &st, err)) return st;
     double v[6];
     int k = parse_numbers(t, v, 6, NULL);
     if (k < 6)
@@ -467,26 +531,14 @@ static int parse_event_head(as_lhe_parser *p, const char *t, as_error *err)
                             "SCALUP AQEDUP AQCDUP)");
     if (!is_int_value(v[0]) || v[0] < 0)
         return fail(p, err, "the particle count NUP is not a non-negative integer");
-    if (reserve_events(p, p->n_events + 1) < 0) return oom(err);
-    size_t i = p->n_events;
-    p->nparticles[i] = (int32_t)v[0];
-    p->process_id[i] = is_int_value(v[1]) ? (int32_t)v[1] : 0;
-    p->weight[i] = v[2];
-    p->scale[i] = v[3];
-    p->aqed[i] = v[4];
-    p->aqcd[i] = v[5];
-    p->first_line[i] = p->event_line;
-    p->parts_left = (int)v[0];
-    if (reserve_particles(p, p->n_particles + (size_t)p->parts_left) < 0) return oom(err);
-    p->state = p->parts_left > 0 ? S_EV_PART : S_EV_TAIL;
-    return AS_OK;
+    return store_event_head(p, (int32_t)v[0], is_int_value(v[1]) ? (int32_t)v[1] : 0, v + 2,
+                            err);
 }
 
 /* A particle id, status, mother or colour written as a plain integer followed by a blank. */
 static inline int fast_int(const char **pp, int32_t *out)
 {
-    const char *p = *pp;
-    while (*p == ' ' || *p == '\t') ++p;
+    const char *p = skip_blanks8(*pp);
     int neg = 0;
     if (*p == '-' || *p == '+') neg = (*p++ == '-');
     const char *d0 = p;
@@ -511,7 +563,7 @@ static int fast_particle(as_lhe_parser *p, const char *t)
     for (int k = 0; k < 6; ++k)
         if (!fast_int(&q, &iv[k])) return 0;
     for (int k = 0; k < 7; ++k) {
-        while (*q == ' ' || *q == '\t') ++q;
+        q = skip_blanks8(q);
         const char *e;
         v[k] = as_lhe_number(q, &e, 1);
         if (e == q) return 0;
@@ -537,6 +589,8 @@ static int fast_particle(as_lhe_parser *p, const char *t)
 
 static int parse_particle(as_lhe_parser *p, const char *t, as_error *err)
 {
+    if (p->n_particles >= p->cap_particles && reserve_particles(p, p->n_particles + 1) < 0)
+        return oom(err);
     if (!p->general_only && fast_particle(p, t)) return AS_OK;
     double v[13];
     int k = parse_numbers(t, v, 13, NULL);
@@ -951,7 +1005,17 @@ int as_lhe_feed(as_lhe_parser *p, const char *data, size_t len, as_error *err)
         const char *nl = (const char *)memchr(data, '\n', (size_t)(end - data));
         if (nl == NULL) break;
         if (end - nl >= 8 && !p->general_only) {
-            if (p->state == S_EV_PART && fast_particle(p, data)) {
+            if (p->state == S_EV_PART && p->n_particles < p->cap_particles &&
+                fast_particle(p, data)) {
+                ++p->line_no;
+                data = nl + 1;
+                continue;
+            }
+            if (p->state == S_EV_HEAD && fast_event_head(p, data, &st, err)) {
+                if (st != AS_OK) {
+                    p->done = 1;
+                    return st;
+                }
                 ++p->line_no;
                 data = nl + 1;
                 continue;

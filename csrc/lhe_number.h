@@ -46,6 +46,22 @@ static inline int as_lhe_all_digits8(uint64_t v)
            0x3333333333333333ULL;
 }
 
+static inline int as_lhe_ctz(uint64_t x) /* x != 0 */
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(x);
+#else
+    int n = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        ++n;
+    }
+    return n;
+#endif
+}
+
+static const uint64_t as_lhe_pow10_u64[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+
 /* eight ASCII digits (first digit in the lowest byte) to their value */
 static inline uint64_t as_lhe_digits8(uint64_t v)
 {
@@ -77,18 +93,21 @@ static inline double as_lhe_number(const char *s, const char **end, int padded)
                 w = w * 100000000u + as_lhe_digits8(v);
                 p += 8;
             }
-            /* four more when there are (as in the 7-8 digit weights MadGraph writes) */
-            uint32_t v4 = (uint32_t)v;
-            if ((((v4 & 0xf0f0f0f0u) | (((v4 + 0x06060606u) & 0xf0f0f0f0u) >> 4)) ==
-                 0x33333333u)) {
-                v4 -= 0x30303030u;
-                v4 = v4 * 10 + (v4 >> 8); /* pairs in bytes 0 and 2 */
-                w = w * 10000u + ((v4 & 0xff) * 100 + ((v4 >> 16) & 0xff));
-                p += 4;
+            /* the last 0-7 digits at once: find the first byte that is not a digit (no carry
+             * can reach it from the digit bytes below), shift the digits to the top and fill
+             * the bytes below with '0' */
+            uint64_t x = ((v & 0xf0f0f0f0f0f0f0f0ULL) |
+                          (((v + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) >> 4)) ^
+                         0x3333333333333333ULL;
+            int k = as_lhe_ctz(x) >> 3;
+            if (k > 0) {
+                uint64_t t = (v << (8 * (8 - k))) | (0x3030303030303030ULL >> (8 * k));
+                w = w * as_lhe_pow10_u64[k] + as_lhe_digits8(t);
+                p += k;
             }
-        }
+        } else
 #endif
-        while (as_lhe_is_digit(*p)) w = w * 10 + (uint64_t)(*p++ - '0');
+            while (as_lhe_is_digit(*p)) w = w * 10 + (uint64_t)(*p++ - '0');
         n_frac = p - f;
         n_digits += n_frac;
     }
@@ -100,8 +119,13 @@ static inline double as_lhe_number(const char *s, const char **end, int padded)
         int64_t e = 0;
         if (*q == '+' || *q == '-') eneg = (*q++ == '-');
         const char *e0 = q;
-        for (; as_lhe_is_digit(*q); ++q)
-            if (e < 100000) e = e * 10 + (*q - '0');
+        if (as_lhe_is_digit(q[0]) && as_lhe_is_digit(q[1]) && !as_lhe_is_digit(q[2])) {
+            e = (q[0] - '0') * 10 + (q[1] - '0'); /* the usual two exponent digits */
+            q += 2;
+        } else {
+            for (; as_lhe_is_digit(*q); ++q)
+                if (e < 100000) e = e * 10 + (*q - '0');
+        }
         if (q > e0) { /* an exponent letter without digits ends the number before it */
             exp10 += eneg ? -e : e;
             p = q;

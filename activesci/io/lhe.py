@@ -28,11 +28,8 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import io
-import itertools
 import os
-import queue
 import re
-import threading
 import zlib
 from typing import Any, BinaryIO, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -74,32 +71,28 @@ _PARTICLE_FIELDS_FLOAT = ("px", "py", "pz", "e", "m", "lifetime", "spin")
 
 
 # ---------------------------------------------------------------------------- byte sources
-def _byte_chunks(source: PathOrFile, chunk_size: int = _CHUNK,
-                 info: Optional[Dict[str, bool]] = None) -> Iterator[bytes]:
-    """Decompressed bytes of a plain or gzip file path or binary/text file object
-    (``info["gzip"]`` tells which, once the first chunk is out)."""
+def _byte_chunks(source: PathOrFile, chunk_size: int = _CHUNK) -> Iterator[bytes]:
+    """Decompressed bytes of a plain or gzip file path or binary/text file object."""
     if isinstance(source, (str, os.PathLike)):
         with open(source, "rb") as fh:
-            yield from _decompressed(fh, chunk_size, info)
+            yield from _decompressed(fh, chunk_size)
     elif hasattr(source, "read"):
-        yield from _decompressed(source, chunk_size, info)
+        yield from _decompressed(source, chunk_size)
     else:
         raise TypeError(f"expected a path or a file object, got {type(source).__name__}")
 
 
-def _decompressed(fh, chunk_size: int, info: Optional[Dict[str, bool]] = None
-                  ) -> Iterator[bytes]:
+def _decompressed(fh, chunk_size: int) -> Iterator[bytes]:
     try:
-        yield from _decompressed_raw(fh, chunk_size, {} if info is None else info)
+        yield from _decompressed_raw(fh, chunk_size)
     except _INFLATE_ERRORS as exc:
         err = LHEParseError(f"corrupt gzip data ({exc}); the file is damaged or not gzip")
         err.line = None  # no line number: the text after the damage is unknown
         raise err from None
 
 
-def _decompressed_raw(fh, chunk_size: int, info: Dict[str, bool]) -> Iterator[bytes]:
+def _decompressed_raw(fh, chunk_size: int) -> Iterator[bytes]:
     first = fh.read(chunk_size)
-    info["gzip"] = isinstance(first, bytes) and first[:2] == b"\x1f\x8b"
     if isinstance(first, str):  # a text-mode file object
         yield first.encode()
         while True:
@@ -148,43 +141,6 @@ def _decompressed_raw(fh, chunk_size: int, info: Dict[str, bool]) -> Iterator[by
                 err.line = None
                 raise err
             return
-
-
-def _prefetched(chunks: Iterator[bytes], depth: int = 3) -> Iterator[bytes]:
-    """Run a chunk producer (file reads and gunzip, which release the GIL) in a background
-    thread, so that decompression overlaps with parsing on another core."""
-    q: "queue.Queue" = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def produce():
-        try:
-            for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        q.put(chunk, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put(done)
-        except BaseException as exc:  # handed to the consumer, raised there
-            q.put(exc)
-
-    worker = threading.Thread(target=produce, name="activesci-lhe-reader", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = q.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join(timeout=1.0)
 
 
 # ---------------------------------------------------------------------------- init and file
@@ -538,14 +494,11 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
 
     # The parser keeps the events in its own growing arrays until a batch is full; taking
     # them hands those buffers to NumPy without a copy when no event is cut at the boundary.
-    # Inflating gzip runs in a background thread while the parser works on the previous
-    # piece; plain text is read in this thread (a page-cache read is faster than a hand-over).
+    # The chunks are inflated (or read) in this thread while a C worker thread parses the
+    # previous ones without the GIL (lhe_feed_async): ISA-L's inflate holds the GIL, so only a
+    # thread that never needs it can overlap with it.
     source_error = None
-    info: Dict[str, bool] = {}
-    raw_chunks = _byte_chunks(source, info=info)
-    first = next(raw_chunks, None)  # opens the source: a bad path or type raises here
-    closer = _prefetched(raw_chunks) if info.get("gzip") else raw_chunks
-    chunks = itertools.chain([] if first is None else [first], closer)
+    chunks = _byte_chunks(source)
     try:
         while True:
             try:
@@ -555,17 +508,20 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
             except LHEParseError as exc:  # damaged gzip data: hand out what was read, then raise
                 source_error = exc
                 break
-            error = _core.lhe_feed(parser, chunk)
-            if meta.init is None:
-                meta._set_info(_core.lhe_info(parser))
+            error = _core.lhe_feed_async(parser, chunk)
             if error is not None:
                 break
+            if meta.init is None:  # waits for the worker: only until <init> has been read
+                meta._set_info(_core.lhe_info(parser))
             if _core.lhe_count(parser) + n_pending >= chunk_size:
                 pending.append(_batch(_core.lhe_take(parser), meta, weights))
                 n_pending += len(pending[-1])
                 yield from flush(False)
     finally:
-        closer.close()  # stops the reader thread at once, or closes the file
+        chunks.close()
+    worker_error = _core.lhe_sync(parser)  # everything queued is parsed
+    if error is None and source_error is None:
+        error = worker_error
     if source_error is not None:
         raw = _core.lhe_take(parser)
         if raw["nparticles"].size:

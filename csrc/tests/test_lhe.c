@@ -340,6 +340,15 @@ static void test_errors_name_the_problem(void)
     AS_CHECK(strstr(err.msg, "13 numbers") != NULL);
     AS_CHECK(s.n_events == 0);
     free(bad);
+    /* a huge particle count in a damaged file is a parse error, not an allocation */
+    const char *huge = "<LesHouchesEvents>\n<init>\n 1 1 1 1 0 0 0 0 3 0\n</init>\n<event>\n"
+                       " 999999999 1 1 1 1 1\n 22 1 0 0 0 0 1 0 0 1 0 0 9\n</event>\n";
+    AS_CHECK(run(huge, strlen(huge), NULL, 0, &s, &err) == AS_EPARSE);
+    AS_CHECK(strstr(err.msg, "declares 999999999 particles") != NULL && err.line == 8);
+    const char *huge2 = "<LesHouchesEvents>\n<init>\n 1 1 1 1 0 0 0 0 3 0\n</init>\n<event>\n"
+                        " 2147483647 1 1 1 1 1\n</event>\n";
+    AS_CHECK(run(huge2, strlen(huge2), NULL, 0, &s, &err) == AS_EPARSE);
+    AS_CHECK(strstr(err.msg, "declares 2147483647 particles") != NULL && err.line == 7);
     as_lhe_parser *p = as_lhe_new();
     AS_CHECK(as_lhe_feed(p, "garbage\n", 8, &err) == AS_OK);
     AS_CHECK(as_lhe_finish(p, &err) == AS_EPARSE && strstr(err.msg, "not a Les Houches") != NULL);
