@@ -314,8 +314,11 @@ class _Driver:
         self.timeout = timeout
         self.max_retries = int(max_retries)
         self.nan_is_failure = nan_is_failure
-        self.window = max(1, int(window if window is not None
-                                 else default_window(backend, timeout)))
+        window = int(window if window is not None else default_window(backend, timeout))
+        if timeout is not None:
+            # a deadline counts from submission: never submit more than can start at once
+            window = min(window, backend.n_workers)
+        self.window = max(1, window)
         self.chunksize = max(1, int(chunksize))
         self.queue: collections.deque = collections.deque()
         self.flight: Dict[cf.Future, List[_Flight]] = {}
