@@ -87,8 +87,3 @@ def describe(task):
     first = next(iter(task.values())) if isinstance(task, dict) else task[0]
     return f"{type(task).__name__}:{first.__name__}"
 
-
-def sleep_first(x):
-    """An objective that takes 0.3 s."""
-    time.sleep(0.3)
-    return float(x[0])
