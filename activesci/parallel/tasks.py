@@ -492,7 +492,10 @@ class _Driver:
         several ran, so none is charged: they run again one at a time (isolation), and a task
         that kills its worker while alone in flight is charged the attempt."""
         error = ("worker died during the evaluation (BrokenProcessPool: a pool process was "
-                 "killed or exited abruptly)")
+                 "killed or exited abruptly). If every task fails this way, a script that "
+                 "starts a process pool must guard its entry point with "
+                 "`if __name__ == \"__main__\":` (spawned workers import the main module); "
+                 "otherwise look for crashes or out-of-memory kills of the simulator")
         if len(casualties) == 1 or not self.backend.restartable:
             for fl in casualties:
                 self._decided(fl.index, self._failed_attempt(fl, error), out)
