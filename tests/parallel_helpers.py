@@ -86,3 +86,4 @@ def describe(task):
     """The type of a task and the name of the callable it holds (to check it arrives intact)."""
     first = next(iter(task.values())) if isinstance(task, dict) else task[0]
     return f"{type(task).__name__}:{first.__name__}"
+

@@ -148,6 +148,14 @@ def test_timeout_interrupts_serial_and_pool_tasks(pool):
         assert "TaskTimeoutError" in res[1].error
 
 
+def test_timeout_counts_from_the_start_not_from_the_queue(pool):
+    # 12 tasks of 0.3 s on 2 workers take ~1.8 s, longer than timeout + the driver's 1 s of
+    # grace: queued tasks must not be charged for their wait, even when more are asked to be
+    # in flight than there are workers
+    res = map_tasks(h.sleep_for, [0.3] * 12, pool, timeout=0.6, max_in_flight=12)
+    assert all(r.ok for r in res), [r.error for r in res.failed]
+
+
 def test_timeout_on_dask_abandons_the_task(dask_client):
     res = map_tasks(h.sleep_for, [0.0, 4.0], dask_client, timeout=0.3)
     assert [r.status for r in res] == ["ok", "failed"]

@@ -75,7 +75,8 @@ def test_utility_loop_batches_do_not_depend_on_the_executor(pool):
 
 def test_utility_loop_on_a_dask_cluster_equals_serial():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+    # threads start fast; the process-based cluster is tested in test_parallel.py
+    with distributed.LocalCluster(n_workers=2, processes=False, threads_per_worker=1,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         b = make(executor=client, n_parallel=3)._optimize_utility(optimizer(2), 0)

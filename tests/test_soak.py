@@ -78,7 +78,8 @@ def test_2000_streamed_tasks_on_a_pool_retain_nothing(tracing):
             pass
         base = traced()
         n = 0
-        for r in imap_tasks(h.noisy_square, range(N), backend, seeds=1):
+        # 10 tasks per submission: 200 round trips, 2,000 results through the driver
+        for r in imap_tasks(h.noisy_square, range(N), backend, seeds=1, chunksize=10):
             n += r.ok
         after = traced()
     assert n == N

@@ -304,7 +304,7 @@ if __name__ == "__main__":
     path, executor = sys.argv[1], sys.argv[2]
     prior = GridPosterior.from_logpdf(lambda t: -0.5 * t[:, 0] ** 2, [(-5, 5)], 101)
     c = Campaign(GaussianDemo(), prior, (0.0, 2 * np.pi), n_events=5, truth=0.3,
-                 n_utility_evals=30, n_datasets=300, random_state=2, storage=path,
+                 n_utility_evals=30, n_datasets=200, random_state=2, storage=path,
                  executor=executor, n_parallel=2)
     evals = c._optimize_utility(RandomSearch(0), 0)
     print(json.dumps([e["value"] for e in evals]))
@@ -313,7 +313,7 @@ if __name__ == "__main__":
 
 def test_campaign_utility_estimates_survive_sigkill_exactly_once(tmp_path):
     path = tmp_path / "u.sqlite"
-    proc = run_script(tmp_path, "u.py", UTILITY_RUN, path, "processes")
+    proc = run_script(tmp_path, "u.py", UTILITY_RUN, path, "serial")
     wait_for_rows(path, "step0", 6, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)

@@ -314,8 +314,11 @@ class _Driver:
         self.timeout = timeout
         self.max_retries = int(max_retries)
         self.nan_is_failure = nan_is_failure
-        self.window = max(1, int(window if window is not None
-                                 else default_window(backend, timeout)))
+        window = int(window if window is not None else default_window(backend, timeout))
+        if timeout is not None:
+            # a deadline counts from submission: never submit more than can start at once
+            window = min(window, backend.n_workers)
+        self.window = max(1, window)
         self.chunksize = max(1, int(chunksize))
         self.queue: collections.deque = collections.deque()
         self.flight: Dict[cf.Future, List[_Flight]] = {}
@@ -489,7 +492,10 @@ class _Driver:
         several ran, so none is charged: they run again one at a time (isolation), and a task
         that kills its worker while alone in flight is charged the attempt."""
         error = ("worker died during the evaluation (BrokenProcessPool: a pool process was "
-                 "killed or exited abruptly)")
+                 "killed or exited abruptly). If every task fails this way, a script that "
+                 "starts a process pool must guard its entry point with "
+                 "`if __name__ == \"__main__\":` (spawned workers import the main module); "
+                 "otherwise look for crashes or out-of-memory kills of the simulator")
         if len(casualties) == 1 or not self.backend.restartable:
             for fl in casualties:
                 self._decided(fl.index, self._failed_attempt(fl, error), out)
