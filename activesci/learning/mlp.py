@@ -15,7 +15,7 @@ import numpy as np
 from .. import _core
 from .._estimator import BaseEstimator
 from .._validation import (RandomState, check_array, check_is_fitted, check_random_state,
-                           check_scalar, seed_from_random_state)
+                           check_scalar)
 
 __all__ = ["MLPClassifier"]
 

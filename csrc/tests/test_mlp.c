@@ -35,7 +35,8 @@ static void naive_forward(const as_mlp *net, const double *p, const double *x, d
         for (size_t j = 0; j < no; ++j) {
             double s = q[ni * no + j];
             for (size_t i = 0; i < ni; ++i) s += a[i] * q[i * no + j];
-            if (l + 1 < net->n_layers) s = net->activation == AS_MLP_TANH ? tanh(s) : (s > 0 ? s : 0);
+            if (l + 1 < net->n_layers)
+                s = net->activation == AS_MLP_TANH ? tanh(s) : (s > 0 ? s : 0);
             b[j] = s;
         }
         q += (ni + 1) * no;
