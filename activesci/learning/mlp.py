@@ -22,6 +22,10 @@ __all__ = ["MLPClassifier"]
 _ACTIVATIONS = {"tanh": 0, "relu": 1}
 
 
+def _softplus(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
 def _expit(z: np.ndarray) -> np.ndarray:
     out = np.empty_like(z)
     pos = z >= 0
@@ -332,7 +336,7 @@ class MLPClassifier(BaseEstimator):
         """Log of :meth:`predict_proba`, computed stably from the scores."""
         s = self.decision_function(X)
         if self.n_outputs_ == 1:
-            return np.column_stack([-np.logaddexp(0.0, s), -np.logaddexp(0.0, -s)])
+            return np.column_stack([-_softplus(s), -_softplus(-s)])
         m = s.max(axis=1, keepdims=True)
         return s - (m + np.log(np.exp(s - m).sum(axis=1, keepdims=True)))
 
