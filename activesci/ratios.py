@@ -20,7 +20,7 @@ arXiv:1506.02169).
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, List, Optional
 
 import numpy as np
 from scipy import special
@@ -193,10 +193,14 @@ class ClassifierRatio(_RatioMixin, BaseEstimator):
             if w.shape[0] != X.shape[0] or (w < 0).any():
                 raise ValueError("sample_weight must be non-negative, one weight per row of X")
         clf = clone_estimator(self.base_estimator)
-        if "random_state" in clf.get_params(deep=False) and \
-                clf.get_params(deep=False)["random_state"] is None and \
-                self.random_state is not None:
-            clf.set_params(random_state=seed_from_random_state(self.random_state) % 2**31)
+        if self.random_state is not None:
+            # seed every unset random_state of the classifier (nested ones included), so that
+            # the ratio's random_state makes the whole fit reproducible
+            seed = seed_from_random_state(self.random_state) % 2**31
+            unset = {k: seed + i for i, (k, v) in enumerate(sorted(
+                clf.get_params(deep=True).items())) if k.endswith("random_state") and v is None}
+            if unset:
+                clf.set_params(**unset)
         clf.fit(X, y) if w is None else clf.fit(X, y, sample_weight=w)
         self.classifier_ = clf
         W0 = np.sum(y == 0) if w is None else w[y == 0].sum()

@@ -22,6 +22,7 @@ void as_mlp_train_config_default(as_mlp_train_config *cfg)
     cfg->shuffle = 1;
     cfg->seed = 0;
     cfg->n_threads = 1;
+    cfg->single_precision = 0;
 }
 
 const char *as_mlp_check(const as_mlp *net)
@@ -238,13 +239,169 @@ double as_mlp_log_loss(const as_mlp *net, const double *scores, const double *y,
 
 /* ------------------------------------------------------------------ training */
 
+/* ------------------------------------------------------------------ float32 minibatch pass */
+
+static double l2_norm2_weights(const as_mlp *net, const double *params);
+
+void BLAS_FUNC(sgemm)(const char *transa, const char *transb, const as_blas_int *m,
+                      const as_blas_int *n, const as_blas_int *k, const float *alpha,
+                      const float *a, const as_blas_int *lda, const float *b,
+                      const as_blas_int *ldb, const float *beta, float *c,
+                      const as_blas_int *ldc);
+
+static void rm_sgemm(char ta, char tb, size_t M, size_t N, size_t K, float alpha, const float *A,
+                     size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
+{
+    as_blas_int m = (as_blas_int)N, n = (as_blas_int)M, k = (as_blas_int)K;
+    as_blas_int la = (as_blas_int)lda, lb = (as_blas_int)ldb, lc = (as_blas_int)ldc;
+    BLAS_FUNC(sgemm)(&tb, &ta, &m, &n, &k, &alpha, B, &lb, A, &la, &beta, C, &lc);
+}
+
+/* e^x in float32 for x <= 0: Cody-Waite reduction and a degree-6 Taylor polynomial (relative
+ * error below 2e-7), vectorizable; below -87 it returns 0. */
+static inline float expf_neg(float x)
+{
+    float xc = x < -87.0f ? -87.0f : x;
+    float t = xc * 1.44269504f + 12582912.0f; /* 1.5 * 2^23 rounds to an integer */
+    float nf = t - 12582912.0f;
+    float r = (xc - nf * 0.693145752f) - nf * 1.42860677e-6f;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    uint32_t tb;
+    memcpy(&tb, &t, sizeof tb);
+    uint32_t sb = (tb + 127u) << 23;
+    float scale;
+    memcpy(&scale, &sb, sizeof scale);
+    return x < -87.0f ? 0.0f : p * scale;
+}
+
+AS_SIMD_CLONES
+static void tanh_inplace_f(float *z, size_t len)
+{
+    for (size_t i = 0; i < len; ++i) {
+        float a = z[i] < 0.0f ? -z[i] : z[i];
+        float t = 2.0f / (1.0f + expf_neg(-2.0f * a)) - 1.0f;
+        z[i] = z[i] < 0.0f ? -t : t;
+    }
+}
+
+AS_SIMD_CLONES
+static void bias_act_f(float *Z, size_t rows, size_t cols, const float *bias, int act, int last)
+{
+    for (size_t i = 0; i < rows; ++i)
+        for (size_t j = 0; j < cols; ++j) Z[i * cols + j] += bias[j];
+    if (last) return;
+    if (act == AS_MLP_TANH) {
+        tanh_inplace_f(Z, rows * cols);
+    } else {
+        for (size_t i = 0; i < rows * cols; ++i) Z[i] = Z[i] > 0.0f ? Z[i] : 0.0f;
+    }
+}
+
+AS_SIMD_CLONES
+static void activation_backward_f(float *D, const float *A, size_t len, int act)
+{
+    if (act == AS_MLP_TANH) {
+        for (size_t i = 0; i < len; ++i) D[i] *= 1.0f - A[i] * A[i];
+    } else {
+        for (size_t i = 0; i < len; ++i) D[i] = A[i] > 0.0f ? D[i] : 0.0f;
+    }
+}
+
+size_t as_mlp_grad_work_size_f(const as_mlp *net, size_t rows)
+{
+    size_t P = as_mlp_n_params(net), d = net->sizes[0], k = net->sizes[net->n_layers];
+    size_t floats = 2 * P + rows * d + rows * sum_widths(net) + 2 * rows * max_width(net);
+    (void)k;
+    return (floats + 1) / 2 + 1;
+}
+
+/* The float32 minibatch pass: X (rows x d, float64) converted, gradient returned in float64. */
+static double batch_gradient_f(const as_mlp *net, const double *params, const double *Xb_d,
+                               size_t Xb_stride_rows, const double *yb, const double *wb,
+                               size_t rows, double alpha, double *grad, float *fw)
+{
+    (void)Xb_stride_rows;
+    const size_t L = net->n_layers, k = net->sizes[L], d = net->sizes[0];
+    const size_t P = as_mlp_n_params(net);
+    float *pf = fw, *gf = pf + P, *Xb = gf + P, *acts = Xb + rows * d;
+    float *d0 = acts + rows * sum_widths(net), *d1 = d0 + rows * max_width(net);
+    for (size_t i = 0; i < P; ++i) pf[i] = (float)params[i];
+    for (size_t i = 0; i < rows * d; ++i) Xb[i] = (float)Xb_d[i];
+    size_t offs[AS_MLP_MAX_LAYERS + 1], poff[AS_MLP_MAX_LAYERS + 1];
+    offs[0] = 0;
+    poff[0] = 0;
+    for (size_t l = 1; l <= L; ++l) offs[l] = offs[l - 1] + rows * net->sizes[l];
+    for (size_t l = 0; l < L; ++l) poff[l + 1] = poff[l] + (net->sizes[l] + 1) * net->sizes[l + 1];
+    /* forward */
+    const float *in = Xb;
+    for (size_t l = 0; l < L; ++l) {
+        size_t ni = net->sizes[l], no = net->sizes[l + 1];
+        float *out = acts + offs[l];
+        rm_sgemm('N', 'N', rows, no, ni, 1.0f, in, ni, pf + poff[l], no, 0.0f, out, no);
+        bias_act_f(out, rows, no, pf + poff[l] + ni * no, net->activation, l + 1 == L);
+        in = out;
+    }
+    /* loss and output delta, in float64 from the float32 scores */
+    const float *scores = acts + offs[L - 1];
+    const double inv = 1.0 / (double)rows;
+    double loss = 0.0, s[64], dl[64];
+    for (size_t i = 0; i < rows; ++i) {
+        double wi = wb ? wb[i] : 1.0;
+        if (k <= 64) {
+            for (size_t j = 0; j < k; ++j) s[j] = (double)scores[i * k + j];
+            loss += wi * row_loss(s, k, (size_t)yb[i], dl, wi * inv);
+            for (size_t j = 0; j < k; ++j) d0[i * k + j] = (float)dl[j];
+        }
+    }
+    loss *= inv;
+    loss += 0.5 * alpha * l2_norm2_weights(net, params) * inv;
+    /* backward */
+    float *D = d0, *Dn = d1;
+    const float ainv = (float)(alpha * inv);
+    for (size_t ll = L; ll-- > 0;) {
+        size_t ni = net->sizes[ll], no = net->sizes[ll + 1];
+        const float *W = pf + poff[ll];
+        float *gW = gf + poff[ll], *gb = gW + ni * no;
+        const float *Ain = ll == 0 ? Xb : acts + offs[ll - 1];
+        for (size_t i = 0; i < ni * no; ++i) gW[i] = ainv * W[i];
+        rm_sgemm('T', 'N', ni, no, rows, 1.0f, Ain, ni, D, no, 1.0f, gW, no);
+        for (size_t j = 0; j < no; ++j) gb[j] = 0.0f;
+        for (size_t i = 0; i < rows; ++i)
+            for (size_t j = 0; j < no; ++j) gb[j] += D[i * no + j];
+        if (ll > 0) {
+            rm_sgemm('N', 'T', rows, ni, no, 1.0f, D, no, W, no, 0.0f, Dn, ni);
+            activation_backward_f(Dn, Ain, rows * ni, net->activation);
+            float *t = D;
+            D = Dn;
+            Dn = t;
+        }
+    }
+    for (size_t i = 0; i < P; ++i) grad[i] = (double)gf[i];
+    return loss;
+}
+
+double as_mlp_loss_grad_f(const as_mlp *net, const double *params, const double *X,
+                          const double *y, const double *w, size_t rows, double alpha,
+                          double *grad, double *work)
+{
+    return batch_gradient_f(net, params, X, rows, y, w, rows, alpha, grad, (float *)work);
+}
+
 size_t as_mlp_fit_work_size(const as_mlp *net, const as_mlp_train_config *cfg, size_t n)
 {
     size_t P = as_mlp_n_params(net);
     size_t B = cfg->batch_size < n ? cfg->batch_size : (n > 0 ? n : 1);
     size_t d = net->sizes[0];
-    /* grad, m, v, best params | batch X, labels, weights | activations | two delta buffers */
-    return 4 * P + B * (d + 2) + B * sum_widths(net) + 2 * B * max_width(net);
+    /* grad, m, v, best params | batch X, labels, weights | activations | two delta buffers
+     * | the float32 pass's buffers */
+    return 4 * P + B * (d + 2) + B * sum_widths(net) + 2 * B * max_width(net) +
+           (cfg->single_precision ? as_mlp_grad_work_size_f(net, B) : 0);
 }
 
 static double l2_norm2_weights(const as_mlp *net, const double *params)
@@ -381,6 +538,9 @@ int as_mlp_fit(const as_mlp *net, const as_mlp_train_config *cfg, const double *
     double *Xb = best + P, *yb = Xb + B * d, *wb = yb + B;
     double *acts = wb + B;
     double *d0 = acts + B * sum_widths(net), *d1 = d0 + B * max_width(net);
+    float *fw = (float *)(d1 + B * max_width(net));
+    if (cfg->single_precision && k > 64)
+        return as_error_set(err, AS_EINVAL, "single precision supports at most 64 classes");
     memset(m, 0, 2 * P * sizeof(double));
     memcpy(best, params, P * sizeof(double));
     for (size_t i = 0; i < n; ++i) perm[i] = i;
@@ -416,8 +576,11 @@ int as_mlp_fit(const as_mlp *net, const as_mlp_train_config *cfg, const double *
                 yb[i] = y[idx[i]];
                 wb[i] = w ? w[idx[i]] : 1.0;
             }
-            double loss = batch_gradient(net, params, Xb, yb, w ? wb : NULL, rows, cfg->alpha,
-                                         grad, acts, d0, d1);
+            double loss = cfg->single_precision
+                              ? batch_gradient_f(net, params, Xb, rows, yb, w ? wb : NULL,
+                                                 rows, cfg->alpha, grad, fw)
+                              : batch_gradient(net, params, Xb, yb, w ? wb : NULL, rows,
+                                               cfg->alpha, grad, acts, d0, d1);
             if (!isfinite(loss)) {
                 status = as_error_set(err, AS_ENUMERIC,
                                       "the training loss became %g at epoch %zu; lower "

@@ -51,6 +51,8 @@ typedef struct {
     int shuffle;              /* shuffle rows every epoch                         */
     uint64_t seed;            /* Philox seed for the shuffles                     */
     int n_threads;            /* OpenBLAS threads during the call (<= 0: 1)       */
+    int single_precision;     /* 1: minibatch forward/backward in float32 (weights,
+                               * Adam state, losses and validation stay float64)  */
 } as_mlp_train_config;
 
 /* Fill a config with scikit-learn's defaults (batch 200, 200 epochs, lr 1e-3, ...). */
@@ -90,6 +92,14 @@ size_t as_mlp_grad_work_size(const as_mlp *net, size_t rows);
 double as_mlp_loss_grad(const as_mlp *net, const double *params, const double *X,
                         const double *y, const double *w, size_t rows, double alpha,
                         double *grad, double *work);
+
+/* As as_mlp_loss_grad with the forward/backward pass in float32 (the arithmetic of training
+ * with single_precision = 1); the loss is accumulated in float64.  work holds
+ * as_mlp_grad_work_size_f(net, rows) doubles. */
+size_t as_mlp_grad_work_size_f(const as_mlp *net, size_t rows);
+double as_mlp_loss_grad_f(const as_mlp *net, const double *params, const double *X,
+                          const double *y, const double *w, size_t rows, double alpha,
+                          double *grad, double *work);
 
 /* Doubles of workspace for as_mlp_fit. */
 size_t as_mlp_fit_work_size(const as_mlp *net, const as_mlp_train_config *cfg, size_t n);

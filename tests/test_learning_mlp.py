@@ -209,3 +209,17 @@ def test_bad_data():
     Xf = np.asfortranarray(X)
     np.testing.assert_array_equal(clf.predict_proba(Xf), clf.predict_proba(X))
     assert clf.predict_proba(X[::2]).shape == (20, 2)
+
+
+def test_float32_passes_match_float64_training():
+    X, y = _blobs(3000, 9)
+    a = MLPClassifier((16, 16), max_iter=8, tol=0.0, random_state=0, dtype="float64").fit(X, y)
+    b = MLPClassifier((16, 16), max_iter=8, tol=0.0, random_state=0, dtype="float32").fit(X, y)
+    # the same trajectory to float precision: the same losses and nearly the same weights
+    np.testing.assert_allclose(b.loss_curve_, a.loss_curve_, rtol=1e-4)
+    np.testing.assert_allclose(b.coefs_[0], a.coefs_[0], atol=1e-3)
+    assert b.decision_function(X).dtype == np.float64
+    c = MLPClassifier((16, 16), max_iter=8, tol=0.0, random_state=0, dtype=np.float32).fit(X, y)
+    np.testing.assert_array_equal(c.coefs_[0], b.coefs_[0])
+    with pytest.raises(ValueError, match="dtype"):
+        MLPClassifier(dtype="float16").fit(X, y)

@@ -55,6 +55,12 @@ def test_classifier_ratio_from_data_is_reproducible_and_unbalanced_ok():
     b = ClassifierRatio(MLPClassifier((4,), max_iter=3), random_state=5).fit(
         numerator=P0, denominator=P1, n_samples=2000).predict(XT)
     np.testing.assert_array_equal(a, b)
+    # nested random states (the MLP inside the calibration) are seeded by the ratio's
+    make = lambda: ClassifierRatio(CalibratedClassifierCV(MLPClassifier((4,), max_iter=3),  # noqa
+                                                          bins=5), random_state=7)
+    c = make().fit(numerator=P0, denominator=P1, n_samples=2000).predict(XT)
+    d = make().fit(numerator=P0, denominator=P1, n_samples=2000).predict(XT)
+    np.testing.assert_array_equal(c, d)
     assert clone(ClassifierRatio(LogisticRegression())).get_params()["random_state"] is None
 
 

@@ -9,7 +9,7 @@ Convention: rows drawn from the numerator p(x | θ) carry y = 0, rows from the r
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 import numpy as np
 

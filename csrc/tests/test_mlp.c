@@ -35,7 +35,8 @@ static void naive_forward(const as_mlp *net, const double *p, const double *x, d
         for (size_t j = 0; j < no; ++j) {
             double s = q[ni * no + j];
             for (size_t i = 0; i < ni; ++i) s += a[i] * q[i * no + j];
-            if (l + 1 < net->n_layers) s = net->activation == AS_MLP_TANH ? tanh(s) : (s > 0 ? s : 0);
+            if (l + 1 < net->n_layers)
+                s = net->activation == AS_MLP_TANH ? tanh(s) : (s > 0 ? s : 0);
             b[j] = s;
         }
         q += (ni + 1) * no;
@@ -122,6 +123,56 @@ static void test_gradients(void)
     check_gradient(make_net(3, 8, 0, 4, AS_MLP_RELU), 0, 0.0);
 }
 
+/* the float32 pass agrees with the float64 gradient to float precision */
+static void check_gradient_f(as_mlp net, int weighted, double alpha)
+{
+    size_t P = as_mlp_n_params(&net), n = 50, d = net.sizes[0], k = net.sizes[net.n_layers];
+    size_t nc = k == 1 ? 2 : k;
+    double *p = malloc(P * sizeof(double)), *g = malloc(P * sizeof(double));
+    double *gf = malloc(P * sizeof(double));
+    double *X = malloc(n * d * sizeof(double)), y[50], w[50];
+    double *work = malloc(as_mlp_grad_work_size(&net, n) * sizeof(double));
+    double *workf = malloc(as_mlp_grad_work_size_f(&net, n) * sizeof(double));
+    as_mlp_init_params(&net, 6, p);
+    fill_normal(X, n * d, 10);
+    for (size_t i = 0; i < n; ++i) {
+        y[i] = (double)(i % nc);
+        w[i] = 0.5 + (double)(i % 3);
+    }
+    const double *wp = weighted ? w : NULL;
+    double l64 = as_mlp_loss_grad(&net, p, X, y, wp, n, alpha, g, work);
+    double l32 = as_mlp_loss_grad_f(&net, p, X, y, wp, n, alpha, gf, workf);
+    AS_CHECK_CLOSE(l32, l64, 1e-5, 1e-7);
+    double maxg = 0.0, maxerr = 0.0;
+    for (size_t j = 0; j < P; ++j) {
+        maxg = fabs(g[j]) > maxg ? fabs(g[j]) : maxg;
+        double e = fabs(g[j] - gf[j]);
+        maxerr = e > maxerr ? e : maxerr;
+    }
+    AS_CHECK(maxg > 1e-3);
+    AS_CHECK(maxerr < 1e-5 * (1.0 + maxg));
+    free(p);
+    free(g);
+    free(gf);
+    free(X);
+    free(work);
+    free(workf);
+}
+
+static void test_gradients_float32(void)
+{
+    check_gradient_f(make_net(3, 6, 5, 1, AS_MLP_TANH), 1, 0.3);
+    check_gradient_f(make_net(2, 7, 0, 3, AS_MLP_TANH), 0, 0.1);
+    check_gradient_f(make_net(3, 8, 4, 1, AS_MLP_RELU), 1, 0.0);
+    /* tanh at large arguments saturates to +-1 exactly */
+    as_mlp net = make_net(1, 4, 0, 1, AS_MLP_TANH);
+    double p[4 * 2 + 4 + 1] = {50, -50, 100, -0.5, 0, 0, 0, 0, 1, 1, 1, 1, 0};
+    double X[1] = {2.0}, y[1] = {1.0}, g[13], work[64];
+    double l = as_mlp_loss_grad_f(&net, p, X, y, NULL, 1, 0.0, g, work);
+    double z = 1.0 + 1.0 - 1.0 + tanh(-1.0); /* tanh(100) + tanh(-100) + tanh(200) + tanh(-1) */
+    AS_CHECK_CLOSE(l, log1p(exp(-z)), 1e-6, 1e-7);
+}
+
 typedef struct {
     size_t n, d;
     double *X, *y;
@@ -202,6 +253,11 @@ static void test_training(void)
     AS_CHECK(as_mlp_forward(&net, p, ds.X, ds.n, 100, scores, fw, &err) == AS_OK);
     double ll = as_mlp_log_loss(&net, scores, ds.y, NULL, ds.n);
     AS_CHECK(ll < 0.1);
+    /* float32 passes: the same trajectory to float precision, the same final loss */
+    cfg.single_precision = 1;
+    as_mlp_init_params(&net, 3, p2);
+    AS_CHECK(train(&net, &cfg, &ds, NULL, p2, curve2, NULL, &it2, NULL, &err) == AS_OK);
+    AS_CHECK_CLOSE(curve2[29], curve[29], 1e-3, 1e-5);
     free(scores);
     free(fw);
     free(p);
@@ -340,6 +396,7 @@ int main(void)
 {
     AS_RUN(test_forward_matches_naive);
     AS_RUN(test_gradients);
+    AS_RUN(test_gradients_float32);
     AS_RUN(test_training);
     AS_RUN(test_interrupt_keeps_weights);
     AS_RUN(test_early_stopping);
