@@ -6,6 +6,8 @@ import sys
 import threading
 
 import numpy as np
+
+import activesci
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # workers import the task functions by module
@@ -208,6 +210,10 @@ def test_ctrl_c_returns_everything_completed():
     assert res.values == [0, 1, 2]
 
 
+# the directory holding the activesci under test (installed or built in place), for subprocesses
+_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(activesci.__file__)))
+
+
 def test_ctrl_c_in_a_pool_run_stops_the_workers_and_keeps_results(tmp_path):
     """A driver process running on a pool gets SIGINT: it returns what completed."""
     import subprocess
@@ -216,7 +222,7 @@ def test_ctrl_c_in_a_pool_run_stops_the_workers_and_keeps_results(tmp_path):
     script = tmp_path / "driver.py"
     script.write_text(f"""
 import sys, json
-sys.path[:0] = [{os.getcwd()!r}, {os.path.dirname(__file__)!r}]
+sys.path[:0] = [{_PACKAGE_PARENT!r}, {os.path.dirname(__file__)!r}]
 import parallel_helpers as h
 from activesci.parallel import map_tasks
 if __name__ == "__main__":

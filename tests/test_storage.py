@@ -9,12 +9,16 @@ import textwrap
 import time
 
 import numpy as np
+
+import activesci
 import pytest
 
 from activesci.storage import (DuplicateEvaluationError, RunStore, StoreMismatchError, dumps,
                                fingerprint)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# where the activesci under test lives (the installed package in CI, the source tree when built
+# in place): a subprocess must import the same one, not the source tree without its C core
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(activesci.__file__)))
 TESTS = os.path.dirname(os.path.abspath(__file__))
 
 
