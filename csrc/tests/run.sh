@@ -37,13 +37,20 @@ done
 tests=("$here"/test_*.c)
 common="-std=c11 -fno-math-errno -fno-trapping-math -fopenmp-simd -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-unused-function -pthread -I$csrc"
 
+jobs="$(nproc 2>/dev/null || echo 2)"
+
 build() { # build <flavour> <extra cflags>
+    # the core is compiled once per flavour (in parallel), then linked into every test
     local flavour="$1"; shift
-    for t in "${tests[@]}"; do
-        local exe="$out/$(basename "${t%.c}")-$flavour"
-        # shellcheck disable=SC2086
-        cc $common "$@" $blas_cflags -o "$exe" "$t" "${core_sources[@]}" $blas_libs -lm
-    done
+    local objdir="$out/obj-$flavour"
+    mkdir -p "$objdir"
+    rm -f "$objdir"/*.o
+    # shellcheck disable=SC2086
+    printf '%s\n' "${core_sources[@]}" | xargs -P "$jobs" -I{} sh -c \
+        'cc '"$common $* $blas_cflags"' -c -o "$1/$(basename "$2" .c).o" "$2"' _ "$objdir" {}
+    # shellcheck disable=SC2086
+    printf '%s\n' "${tests[@]}" | xargs -P "$jobs" -I{} sh -c \
+        'cc '"$common $* $blas_cflags"' -o "$1/$(basename "$2" .c)-'"$flavour"'" "$2" "$1"/obj-'"$flavour"'/*.o '"$blas_libs"' -lm' _ "$out" {}
 }
 
 run_all() { # run_all <flavour> [wrapper...]
