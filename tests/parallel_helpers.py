@@ -87,3 +87,17 @@ def describe(task):
     first = next(iter(task.values())) if isinstance(task, dict) else task[0]
     return f"{type(task).__name__}:{first.__name__}"
 
+
+
+def normal_mean_simulator(theta, random_state=None):
+    """Vectorized ABC simulator: 10 draws of N(theta, 1) per row of theta (batch, 1)."""
+    rng = np.random.default_rng(random_state)
+    theta = np.asarray(theta, dtype=float).reshape(-1, 1)
+    return theta + rng.standard_normal((theta.shape[0], 10))
+
+
+def branin_list(x):
+    """The Branin function of a point given as a list (ask/tell objectives take lists)."""
+    from activesci.benchmarks import branin
+
+    return float(branin(x))

@@ -100,7 +100,8 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
               seeds: Optional[int] = None, timeout: Optional[float] = None,
               max_retries: int = 0, nan_is_failure: bool = True, store=None,
               group: str = "optimizer", on_result: Optional[Callable[[TaskResult], Any]] = None,
-              progress: bool = False, resume: bool = True) -> AsyncResult:
+              progress: bool = False, resume: bool = True,
+              synchronous: bool = False) -> AsyncResult:
     """Minimize ``func`` with ``optimizer``, keeping ``n_parallel`` evaluations in flight.
 
     Parameters
@@ -126,6 +127,12 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
     on_result : callable, optional
         Called with each new :class:`TaskResult` as it completes.
     progress : bool, default=False
+    synchronous : bool, default=False
+        Ask ``n_parallel`` points, wait for all of them, tell them in ask order, repeat. The
+        proposals then depend only on the seed, never on which worker finished first, so any
+        executor and any number of workers give the run of a serial loop (what
+        :func:`activesci.optimizer.minimize` uses). Asynchronous mode (the default) keeps the
+        workers busier when evaluation times vary, at the price of that determinism.
 
     Returns
     -------
@@ -200,6 +207,7 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
             x_iters.append(r.task)
             y_iters.append(r.value)
 
+    batch: List[TaskResult] = []  # synchronous mode: results waiting for their batch
     try:
         if store is not None and not resume and store.count(group):
             raise ValueError(
@@ -214,9 +222,12 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
                 bar = tqdm(total=n_calls, initial=min(len(results), n_calls), unit="call")
             except ImportError:  # pragma: no cover
                 bar = None
-        while len(results) < n_calls:
+        while len(results) + len(batch) < n_calls:
             in_use = driver.n_in_flight + len(driver.queue)
-            k = min(n_parallel - in_use, n_calls - n_asked)
+            if synchronous and in_use > 0:
+                k = 0
+            else:
+                k = min(n_parallel - in_use, n_calls - n_asked)
             if k > 0:
                 first = n_asked
                 points = _ask(optimizer, k)
@@ -229,16 +240,29 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
             decided = driver.fill()  # tasks that could not even be submitted, if any
             for r in decided + driver.wait():
                 r = _as_objective(r)
-                if store is not None:
-                    store_result(store, group, r, {"seq": len(results)})
-                told(r)
+                if synchronous:
+                    # told in ask order once the batch is complete; stored now, with the
+                    # position it will be told at, so a resumed run replays the same order
+                    if store is not None:
+                        store_result(store, group, r, {"seq": r.index})
+                    batch.append(r)
+                else:
+                    if store is not None:
+                        store_result(store, group, r, {"seq": len(results)})
+                    told(r)
                 if on_result is not None:
                     on_result(r)
                 if bar is not None:
                     bar.update(1)
+            if synchronous and driver.n_in_flight + len(driver.queue) == 0:
+                for r in sorted(batch, key=lambda r: r.index):
+                    told(r)
+                batch = []
     except KeyboardInterrupt:
         driver.cancel()
         interrupted = True
+        for r in sorted(batch, key=lambda r: r.index):  # completed: returned, not lost
+            told(r)
     finally:
         if bar is not None:
             bar.close()
