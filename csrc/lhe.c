@@ -553,20 +553,21 @@ static inline int fast_int(const char **pp, int32_t *out)
 
 /* The common layout of a particle line: six plain integers, then seven numbers (the line ended
  * by NUL or '\n'; what follows the seventh number is ignored, as in the general path).
- * Returns 0 (having changed nothing) whenever the general path must decide, errors included;
- * when it returns 1 the result is what the general path would have stored. */
-static int fast_particle(as_lhe_parser *p, const char *t)
+ * Returns NULL (having changed nothing) whenever the general path must decide, errors
+ * included; otherwise the end of the seventh number, having stored what the general path
+ * would have stored. */
+static const char *fast_particle(as_lhe_parser *p, const char *t)
 {
     int32_t iv[6];
     double v[7];
     const char *q = t;
     for (int k = 0; k < 6; ++k)
-        if (!fast_int(&q, &iv[k])) return 0;
+        if (!fast_int(&q, &iv[k])) return NULL;
     for (int k = 0; k < 7; ++k) {
         q = skip_blanks8(q);
         const char *e;
         v[k] = as_lhe_number(q, &e, 1);
-        if (e == q) return 0;
+        if (e == q) return NULL;
         q = e;
     }
     size_t j = p->n_particles++;
@@ -584,14 +585,14 @@ static int fast_particle(as_lhe_parser *p, const char *t)
     p->lifetime[j] = v[5];
     p->spin[j] = v[6];
     if (--p->parts_left == 0) p->state = S_EV_TAIL;
-    return 1;
+    return q;
 }
 
 static int parse_particle(as_lhe_parser *p, const char *t, as_error *err)
 {
     if (p->n_particles >= p->cap_particles && reserve_particles(p, p->n_particles + 1) < 0)
         return oom(err);
-    if (!p->general_only && fast_particle(p, t)) return AS_OK;
+    if (!p->general_only && fast_particle(p, t) != NULL) return AS_OK;
     double v[13];
     int k = parse_numbers(t, v, 13, NULL);
     if (k < 13) {
@@ -997,20 +998,35 @@ int as_lhe_feed(as_lhe_parser *p, const char *data, size_t len, as_error *err)
         }
         data = nl + 1;
     }
-    /* The complete lines.  Particle and <wgt> lines are parsed where they lie (the '\n' ends
-     * every scan, and 8 bytes may be read past it); anything else, or a line that the fast
+    /* The complete lines.  Particle, event-head and <wgt> lines are parsed where they lie:
+     * `safe` is the last '\n' with at least 8 bytes of the chunk after it, so a line that
+     * starts at or before it ends at or before it, every scan stops at its '\n', and 8 bytes
+     * may be read from any of its positions.  A particle line is then found to end where its
+     * numbers end (no separate search for its '\n').  Anything else, or a line that the fast
      * paths leave to the general parser, is copied into the padded, NUL-terminated work
      * buffer first. */
-    while (data < end) {
-        const char *nl = (const char *)memchr(data, '\n', (size_t)(end - data));
-        if (nl == NULL) break;
-        if (end - nl >= 8 && !p->general_only) {
-            if (p->state == S_EV_PART && p->n_particles < p->cap_particles &&
-                fast_particle(p, data)) {
-                ++p->line_no;
-                data = nl + 1;
-                continue;
+    const char *safe = NULL;
+    size_t rem = (size_t)(end - data);
+    if (rem >= 8 && !p->general_only)
+        for (size_t i = rem - 7; i-- > 0;)
+            if (data[i] == '\n') {
+                safe = data + i;
+                break;
             }
+    while (data < end) {
+        const char *nl;
+        if (safe != NULL && data <= safe) {
+            if (p->state == S_EV_PART && p->n_particles < p->cap_particles) {
+                const char *q = fast_particle(p, data);
+                if (q != NULL) {
+                    while (*q == ' ' || *q == '\r') ++q;
+                    nl = *q == '\n' ? q : (const char *)memchr(q, '\n', (size_t)(safe + 1 - q));
+                    ++p->line_no;
+                    data = nl + 1;
+                    continue;
+                }
+            }
+            nl = (const char *)memchr(data, '\n', (size_t)(safe + 1 - data));
             if (p->state == S_EV_HEAD && fast_event_head(p, data, &st, err)) {
                 if (st != AS_OK) {
                     p->done = 1;
@@ -1032,6 +1048,9 @@ int as_lhe_feed(as_lhe_parser *p, const char *data, size_t len, as_error *err)
                     continue;
                 }
             }
+        } else {
+            nl = (const char *)memchr(data, '\n', (size_t)(end - data));
+            if (nl == NULL) break;
         }
         size_t n = (size_t)(nl - data);
         if (grow((void **)&p->work, &p->work_cap, n + 1 + AS_LHE_PAD, 1) < 0) return oom(err);

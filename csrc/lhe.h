@@ -12,7 +12,9 @@
  * <weights> named by the header's <initrwgt> ids, kept apart so that a named value wins),
  * <scales> attributes and <event> attributes -- are stored in four dense tables (one row per
  * event, one column per name, NaN where an event has no value; a later value overwrites an
- * earlier one) whose column names persist across batches.  <mgrwt>, <clustering>, '#' lines and unknown tags are skipped.
+ * earlier one) whose column names persist across batches.  <mgrwt>, <clustering>, '#' lines
+ * and unknown tags are skipped.  Numbers are converted exactly (bit-identical to strtod; see
+ * lhe_number.h).
  *
  * Malformed input stops the parser with AS_EPARSE and err->line set; events completed before
  * the bad line stay in the buffers.  A partially read event is never visible.
@@ -98,8 +100,9 @@ int as_lhe_finish(as_lhe_parser *p, as_error *err);
 
 /* Forget the completed events (keeps capacity, file-level information, column names and the
  * event in progress, if a chunk boundary cut one).  The completed events are the first
- * n_events entries of the event arrays, the first mark_particles particles and the first
- * mark_w / mark_p / mark_s / mark_a entries of the tables. */
+ * n_events entries of the event arrays and rows of the tables (rows at or beyond rows_init
+ * are all NaN) and the first mark_particles particles; mark_w / mark_p / mark_s / mark_a
+ * count the table values they hold. */
 void as_lhe_clear_events(as_lhe_parser *p);
 
 /* 1 while an event is partly read (a chunk boundary cut it), else 0. */

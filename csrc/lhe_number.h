@@ -82,7 +82,12 @@ static inline double as_lhe_number(const char *s, const char **end, int padded)
     if (*p == '+' || *p == '-') neg = (*p++ == '-');
     const char *first = p;
     uint64_t w = 0; /* wraps when there are more than 19 digits: checked below */
-    while (as_lhe_is_digit(*p)) w = w * 10 + (uint64_t)(*p++ - '0');
+    if (as_lhe_is_digit(p[0]) && p[1] == '.') { /* the usual d.ddd: no loop */
+        w = (uint64_t)(p[0] - '0');
+        ++p;
+    } else {
+        while (as_lhe_is_digit(*p)) w = w * 10 + (uint64_t)(*p++ - '0');
+    }
     int64_t n_digits = p - first, n_frac = 0;
     if (*p == '.') {
         const char *f = ++p;

@@ -458,6 +458,10 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
     all its complete events and then :class:`~activesci.exceptions.LHEParseError` with the
     line number.
 
+    The text is decompressed in the calling thread while a C worker thread (which never needs
+    the GIL) parses the previous pieces; at most four pieces of about a megabyte are queued,
+    so memory stays bounded by ``chunk_size`` events plus a few megabytes.
+
     Parameters
     ----------
     source : path or binary/text file object
