@@ -16,6 +16,8 @@ import subprocess
 import sys
 
 import numpy as np
+
+import activesci
 import pytest
 
 from activesci import _core
@@ -152,7 +154,10 @@ def test_damaged_and_truncated_gzip_streams():
 
 def test_atheris_coverage_guided_run(tmp_path):
     pytest.importorskip("atheris")
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # the subprocess imports the activesci under test (installed in CI, or built in place)
+    package_parent = pathlib.Path(activesci.__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(package_parent) + os.pathsep
+               + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "fuzz_lhe.py"), "-runs=4000", "-seed=7",
          f"-artifact_prefix={tmp_path}{os.sep}"],
