@@ -138,3 +138,10 @@ def test_ratio_likelihood_warns_when_nothing_was_learned():
     with pytest.warns(RuntimeWarning, match="did not learn"):
         lik = RatioLikelihood(sim, prior, [(0.5, 3.0)], n_train=5_000, random_state=0).fit()
     assert abs(lik.validation_loss_ - np.log(2)) < 0.05
+
+
+def test_campaign_refuses_a_prior_outside_the_simulator_bounds():
+    sim = EEToMuMu(phi_bounds=(40.0, 50.0), theta_bounds=(0.20, 0.25))
+    prior = GridPosterior.uniform([(-3.0, 3.0)], 31)
+    with pytest.raises(ValueError, match="theta_bounds"):
+        Campaign(sim, prior, (40.0, 50.0), n_events=10, truth=0.23)

@@ -150,6 +150,7 @@ class Campaign:
         self.simulator = simulator
         self.phi_space = self._check_space(phi_space)
         self.prior = as_grid_posterior(prior, simulator, grid_points)
+        self._check_prior_inside_simulator()
         self.n_events = n_events
         self.utility = utility
         self.method = method
@@ -181,6 +182,25 @@ class Campaign:
             self._resume()
 
     # ------------------------------------------------------------------ setup
+    def _check_prior_inside_simulator(self) -> None:
+        """Every grid point of the prior must be a θ the simulator accepts: otherwise each
+        utility estimate would fail, and only deep inside the first step."""
+        bounds = getattr(self.simulator, "theta_bounds", None)
+        if bounds is None:
+            return
+        bounds = np.asarray(bounds, dtype=float).reshape(-1, 2)
+        if bounds.shape[0] != self.prior.ndim:
+            raise ValueError(f"the prior has {self.prior.ndim} parameter(s) but the simulator "
+                             f"has {bounds.shape[0]} ({getattr(self.simulator, 'param_names', '')})")
+        pts = self.prior.points
+        outside = (pts < bounds[:, 0]) | (pts > bounds[:, 1])
+        if np.any(outside):
+            lo, hi = pts.min(axis=0), pts.max(axis=0)
+            raise ValueError(
+                f"the prior's grid spans {np.c_[lo, hi].tolist()} but the simulator accepts "
+                f"theta in {bounds.tolist()}: build the prior on the simulator's theta_bounds "
+                "(e.g. GridPosterior.uniform(simulator.theta_bounds, ...)) or widen them")
+
     @staticmethod
     def _check_space(phi_space) -> np.ndarray:
         space = np.asarray(phi_space, dtype=float)
@@ -296,6 +316,7 @@ class Campaign:
                     out[j] = {"phi": r.task, "value": value["value"], "stderr": value["stderr"]}
                 else:
                     out[j] = None
+                    self._last_error = r.error  # named in the step's error if all fail
                 if self.store is not None:
                     if r.ok:
                         self.store.put_evaluation(group, j, r.task, value["value"],
@@ -317,9 +338,11 @@ class Campaign:
         opt = Optimizer([tuple(b) for b in self.phi_space], **kwargs)
         evals = self._optimize_utility(opt, step)
         if len(evals) < 2:
+            last = getattr(self, "_last_error", None)
+            detail = f"; the last error was: {str(last).strip().splitlines()[-1]}" if last else ""
             raise RuntimeError(f"step {step}: only {len(evals)} of {self.n_utility_evals} "
-                               "utility estimates succeeded; see the errors in the store or "
-                               "raise max_retries")
+                               f"utility estimates succeeded{detail} (all errors are in the "
+                               "store, if any; raise max_retries for transient failures)")
         surface = self._surface(evals)
         return surface["best_phi"], evals, surface
 
