@@ -54,7 +54,6 @@ from __future__ import annotations
 import copy
 import math
 import numbers
-import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -65,7 +64,7 @@ from .gp import GaussianProcessRegressor
 from .gp.kernels import ConstantKernel, Matern, WhiteKernel
 from .sampler import GENERATORS, initial_design
 from .persistence import dump, load
-from .space import Categorical, Integer, Real, Space
+from .space import Space
 
 __all__ = ["Optimizer", "OptimizeResult", "minimize", "gp_minimize", "dummy_minimize",
            "expected_minimum", "dump", "load", "ACQ_FUNCS", "STRATEGIES"]

@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 

@@ -239,3 +239,14 @@ def test_binding_keeps_reference_counts_and_memory():
     gc.collect()
     assert [sys.getrefcount(o) for o in objs] == before
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0 < 20_000  # KiB
+
+
+def test_gaussian_log_ei_is_log_of_ei():
+    X, y = _data()
+    ours, _ = _pair(X, y)
+    Xq = np.random.default_rng(7).random((100, 2))
+    ei = gaussian_ei(Xq, ours, float(y.min()))
+    lei = gaussian_log_ei(Xq, ours, float(y.min()))
+    ok = ei > 1e-250
+    np.testing.assert_allclose(lei[ok], np.log(ei[ok]), rtol=1e-9, atol=1e-12)
+    assert np.all(np.isfinite(lei))
