@@ -726,13 +726,61 @@ def _run(opt: Optimizer, func, n_calls, x0, y0, callback, progress, specs) -> Op
     return res
 
 
+def _run_parallel(opt: Optimizer, func, n_calls, x0, y0, callback, progress, specs,
+                  parallel: Dict[str, Any]) -> OptimizeResult:
+    """``n_parallel`` evaluations at a time through :mod:`activesci.parallel`: each batch is
+    asked at once (fantasy observations for the pending points), evaluated on the executor
+    with retries and timeouts, and told in ask order, so the run is the same on any executor
+    and any number of workers. Failed evaluations are reported in ``result.failures``."""
+    from .parallel import run_async
+
+    if n_calls < 0:
+        raise ValueError(f"n_calls must be >= 0, got {n_calls}")
+    callbacks = [] if callback is None else (list(callback) if isinstance(callback, (list, tuple))
+                                             else [callback])
+    for cb in callbacks:
+        if not callable(cb):
+            raise TypeError(f"callback must be callable or a list of callables, got {cb!r}")
+    if x0 is not None:
+        x0 = [list(x) for x in x0] if _is_2d(x0) else [list(x0)]
+        if y0 is None:
+            y0 = [func(x) for x in x0]
+            n_calls -= len(x0)
+        elif np.ndim(y0) == 0:
+            y0 = [y0]
+        opt.tell(x0, list(y0))
+
+    def should_stop() -> bool:
+        if not callbacks:
+            return False
+        res = opt.get_result()
+        res.specs = specs
+        return any(cb(res) for cb in callbacks)
+
+    failures: List[Dict[str, Any]] = []
+    if n_calls > 0:
+        out = run_async(opt, func, n_calls, n_parallel=parallel["n_parallel"],
+                        executor=parallel["executor"], n_workers=parallel["n_workers"],
+                        timeout=parallel["timeout"], max_retries=parallel["max_retries"],
+                        store=parallel["storage"], group="minimize", progress=progress,
+                        synchronous=True, should_stop=should_stop)
+        failures = [{"x": r.task, "error": r.error, "attempts": r.attempts}
+                    for r in out.results if not r.ok]
+    res = opt.get_result()
+    res.specs = specs
+    res.failures = failures
+    return res
+
+
 def minimize(func: Callable, dimensions, n_calls: int = 100, n_initial_points: int = 10,
              acq_func: str = "gp_hedge", x0=None, y0=None, callback=None,
              random_state: RandomState = None, progress: bool = False,
              initial_point_generator: str = "sobol", acq_optimizer: str = "auto",
              n_points: int = 10000, n_restarts_optimizer: int = 5, xi: float = 0.01,
              kappa: float = 1.96, base_estimator="gp", model_queue_size=None,
-             refit_fraction: float = 0.1) -> OptimizeResult:
+             refit_fraction: float = 0.1, n_parallel: int = 1, executor: Any = None,
+             n_workers: Optional[int] = None, timeout: Optional[float] = None,
+             max_retries: int = 0, storage: Any = None) -> OptimizeResult:
     """Bayesian optimization of ``func`` over ``dimensions`` (``skopt.gp_minimize``'s style).
 
     Parameters
@@ -755,10 +803,28 @@ def minimize(func: Callable, dimensions, n_calls: int = 100, n_initial_points: i
     random_state : int, Generator or None
     progress : bool, default=False
         A tqdm progress bar. Ctrl-C stops the run and returns the result so far.
+    n_parallel : int, default=1
+        Evaluations in flight: each batch of ``n_parallel`` points is proposed at once
+        (constant-liar fantasies for the pending ones) and evaluated concurrently.
+    executor : str, Executor, dask Client or scheduler address, optional
+        Where evaluations run (see :func:`activesci.parallel.get_executor`): ``"processes"``,
+        ``"dask"``, a ``distributed.Client``, any ``concurrent.futures.Executor``. ``func`` must
+        then be picklable (a module-level function). Results do not depend on it.
+    n_workers : int, optional
+        Workers of an executor created from a string.
+    timeout : float, optional
+        Seconds after which an evaluation counts as failed.
+    max_retries : int, default=0
+        Re-runs of an evaluation that raised, returned NaN, timed out or lost its worker;
+        after them it is recorded in ``result.failures`` and left out of the model.
+    storage : str, path or RunStore, optional
+        A SQLite file committing every evaluation as it completes; rerunning with the same
+        file and seed resumes after a crash without repeating or losing an evaluation.
 
     Returns
     -------
     OptimizeResult
+        With ``failures`` (a list of ``{"x", "error", "attempts"}``) when run in parallel.
 
     Examples
     --------
@@ -782,6 +848,16 @@ def minimize(func: Callable, dimensions, n_calls: int = 100, n_initial_points: i
                       "acq_func": acq_func, "random_state": random_state,
                       "initial_point_generator": initial_point_generator, "xi": xi,
                       "kappa": kappa, "n_points": n_points}}
+    if n_parallel != 1 or executor is not None or storage is not None or timeout is not None \
+            or max_retries:
+        if isinstance(n_parallel, bool) or not isinstance(n_parallel, numbers.Integral) \
+                or n_parallel < 1:
+            raise ValueError(f"n_parallel must be a positive integer, got {n_parallel!r}")
+        specs["args"]["n_parallel"] = int(n_parallel)
+        return _run_parallel(opt, func, n_calls, x0, y0, callback, progress, specs,
+                             {"n_parallel": int(n_parallel), "executor": executor,
+                              "n_workers": n_workers, "timeout": timeout,
+                              "max_retries": max_retries, "storage": storage})
     return _run(opt, func, n_calls, x0, y0, callback, progress, specs)
 
 

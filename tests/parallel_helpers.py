@@ -101,3 +101,10 @@ def branin_list(x):
     from activesci.benchmarks import branin
 
     return float(branin(x))
+
+
+def fail_on_branin_left_edge(x):
+    """Branin, but the simulation 'crashes' on the left fifth of the domain."""
+    if x[0] < -2.0:
+        raise RuntimeError(f"simulation crashed at the left edge, x = {x}")
+    return branin_list(x)

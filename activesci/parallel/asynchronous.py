@@ -101,7 +101,8 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
               max_retries: int = 0, nan_is_failure: bool = True, store=None,
               group: str = "optimizer", on_result: Optional[Callable[[TaskResult], Any]] = None,
               progress: bool = False, resume: bool = True,
-              synchronous: bool = False) -> AsyncResult:
+              synchronous: bool = False,
+              should_stop: Optional[Callable[[], bool]] = None) -> AsyncResult:
     """Minimize ``func`` with ``optimizer``, keeping ``n_parallel`` evaluations in flight.
 
     Parameters
@@ -258,6 +259,11 @@ def run_async(optimizer, func: Callable, n_calls: int, n_parallel: Optional[int]
                 for r in sorted(batch, key=lambda r: r.index):
                     told(r)
                 batch = []
+                if should_stop is not None and should_stop():
+                    break
+            elif not synchronous and should_stop is not None and should_stop():
+                driver.cancel()
+                break
     except KeyboardInterrupt:
         driver.cancel()
         interrupted = True
