@@ -14,10 +14,13 @@ Mahalanobis distances).
 from __future__ import annotations
 
 import collections
+import contextlib
 import copy
 import math
 import numbers
 import os
+import signal
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterator, Optional, Tuple
@@ -313,17 +316,18 @@ def rejection_abc(simulator: Callable, prior: Any, observed: Any, summary: Any =
                 raise ValueError(f"the simulation at theta={theta[row].tolist()} gave NaN/inf "
                                  f"summaries or distance ({bad} in batch {b}); fix the simulator "
                                  "or pass on_invalid='drop' to drop and count such rows")
-            n_invalid += bad
-            stop_at = acc.add(theta, S, d, ok, b * batch_size)
-            if stop_at is not None:
-                n_invalid -= int((~ok[stop_at:]).sum())
-                done = b * batch_size + stop_at
-                if bar is not None:
-                    bar.update(stop_at)
-                break
-            done += theta.shape[0]
+            with _interrupts_deferred():
+                n_invalid += bad
+                stop_at = acc.add(theta, S, d, ok, b * batch_size)
+                if stop_at is not None:
+                    n_invalid -= int((~ok[stop_at:]).sum())
+                    done = b * batch_size + stop_at
+                else:
+                    done += theta.shape[0]
             if bar is not None:
-                bar.update(theta.shape[0])
+                bar.update(theta.shape[0] if stop_at is None else stop_at)
+            if stop_at is not None:
+                break
     except KeyboardInterrupt:
         partial = True
         warnings.warn(f"rejection_abc interrupted after {done} simulations; returning the "
@@ -369,6 +373,31 @@ def _prior_bounds(prior: Prior) -> Optional[list]:
         else:
             return None
     return rows
+
+
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """Hold Ctrl-C until the block ends, then deliver it: a batch is either wholly added to the
+    accepted set and counted, or not at all (a KeyboardInterrupt between the two would leave
+    the accepted set ahead of the count)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # KeyboardInterrupt is only ever raised in the main thread
+        return
+    caught = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    except (ValueError, TypeError, OSError):  # signals unavailable here: nothing to defer
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            if callable(previous):
+                previous(signal.SIGINT, None)
+            elif previous != signal.SIG_IGN:
+                raise KeyboardInterrupt
 
 
 def _chain(*iters):
