@@ -145,3 +145,11 @@ def test_campaign_refuses_a_prior_outside_the_simulator_bounds():
     prior = GridPosterior.uniform([(-3.0, 3.0)], 31)
     with pytest.raises(ValueError, match="theta_bounds"):
         Campaign(sim, prior, (40.0, 50.0), n_events=10, truth=0.23)
+
+
+@pytest.mark.parametrize("bad", [np.array([0.1, np.nan, 0.3]), np.array([np.inf]), np.empty(0)])
+def test_likelihood_free_models_refuse_bad_data_sets(bad, gaussian_ratio):
+    sim, prior = GaussianToy(), GridPosterior.uniform([(-3.0, 3.0)], 21)
+    for model in (ABCLikelihood(sim, n_simulations=20, random_state=0), gaussian_ratio):
+        with pytest.raises(ValueError, match=r"datasets\[1\]"):
+            model.loglike([np.zeros(3), bad], prior.points, 1.0)

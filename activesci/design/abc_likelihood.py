@@ -20,6 +20,16 @@ from .._validation import RandomState, check_scalar, seed_from_random_state
 
 __all__ = ["ABCLikelihood", "default_summary"]
 
+def _bad_dataset(data: Any) -> bool:
+    """True when a data set is empty or holds NaN/inf."""
+    arr = np.asarray(data, dtype=float)
+    return arr.size == 0 or not np.all(np.isfinite(arr))
+
+
+def _n_bad(data: Any) -> int:
+    return int(np.size(data) - np.isfinite(np.asarray(data, dtype=float)).sum())
+
+
 def default_summary():
     """The mean and the variance of the events of each data set, computed in C.
 
@@ -113,6 +123,10 @@ class ABCLikelihood:
         out = np.empty((len(datasets), G))
         for k, data in enumerate(datasets):
             data = np.asarray(data, dtype=float)
+            if _bad_dataset(data):
+                raise ValueError(f"datasets[{k}] must be a non-empty array of finite events, got "
+                                 f"shape {np.shape(data)} with {_n_bad(data)} NaN/inf value(s); "
+                                 "drop the bad events before computing the likelihood")
             ref = self._reference(points[evals], phi, data.shape[0])  # (g, M, s)
             obs = np.asarray(self.summary(data.reshape(1, -1)), dtype=float).reshape(-1)
             # each summary scaled by its simulation noise at fixed θ (the median over grid

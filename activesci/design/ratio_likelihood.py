@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from .._validation import RandomState, check_random_state, check_scalar
+from .abc_likelihood import _n_bad, _bad_dataset
 from .posterior import GridPosterior
 
 __all__ = ["RatioLikelihood"]
@@ -195,6 +196,10 @@ class RatioLikelihood:
             evals = np.unique(np.linspace(0, G - 1, self.n_theta_eval).round().astype(int))
         out = np.empty((len(datasets), G))
         for k, data in enumerate(datasets):
+            if _bad_dataset(data):
+                raise ValueError(f"datasets[{k}] must be a non-empty array of finite events, got "
+                                 f"shape {np.shape(data)} with {_n_bad(data)} NaN/inf value(s); "
+                                 "drop the bad events before computing the likelihood")
             x = _features(np.asarray(data, dtype=float), self.feature)
             n = x.shape[0]
             # every (event, θ) pair in one call to the network
