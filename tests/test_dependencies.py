@@ -61,4 +61,4 @@ def test_module_level_third_party_imports_are_declared():
 
 
 def test_the_declared_dependencies_are_parsed():
-    assert {"numpy", "scipy"} <= declared_dependencies()
+    assert {"numpy", "scipy", "tqdm"} <= declared_dependencies()
