@@ -62,3 +62,13 @@ def test_module_level_third_party_imports_are_declared():
 
 def test_the_declared_dependencies_are_parsed():
     assert {"numpy", "scipy", "tqdm"} <= declared_dependencies()
+
+
+def test_plots_without_matplotlib_say_how_to_install_it(monkeypatch):
+    import pytest
+
+    from activesci.plots import pyplot
+
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"activesci\[plots\]"):
+        pyplot()

@@ -10,6 +10,22 @@ import importlib
 _SUBMODULES = ("optimizer", "ratios", "abc", "design")
 
 
+def pyplot():
+    """matplotlib.pyplot, or an ImportError that says how to install it.
+
+    Examples
+    --------
+    >>> pyplot().__name__
+    'matplotlib.pyplot'
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError("activesci's plots need matplotlib: pip install \"activesci[plots]\" "
+                          f"(or pip install matplotlib); {exc}") from None
+    return plt
+
+
 def __getattr__(name):
     for sub in _SUBMODULES:
         try:

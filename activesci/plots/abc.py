@@ -5,6 +5,8 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from . import pyplot
+
 __all__ = ["plot_abc_marginals", "plot_abc_pairs"]
 
 
@@ -33,7 +35,7 @@ def plot_abc_marginals(result, axes: Any = None, bins: int = 40,
     _check(result)
     p = result.n_params
     if axes is None:
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         _, axes = plt.subplots(1, p, figsize=(3.2 * p, 3.0), squeeze=False)
         axes = axes[0]
@@ -68,7 +70,7 @@ def plot_abc_pairs(result, axes: Any = None, bins: int = 30,
     _check(result)
     p = result.n_params
     if axes is None:
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         _, axes = plt.subplots(p, p, figsize=(2.6 * p, 2.6 * p), squeeze=False)
     axes = np.asarray(axes).reshape(p, p)

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import pyplot
+
 __all__ = ["plot_posterior_evolution", "plot_utility", "plot_designs"]
 
 
 def _axes(ax):
     if ax is None:
-        import matplotlib.pyplot as plt
+        plt = pyplot()
         _, ax = plt.subplots(figsize=(6, 4))
     return ax
 

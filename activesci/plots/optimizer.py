@@ -20,14 +20,14 @@ from typing import Optional
 
 import numpy as np
 
+from . import pyplot
+
 __all__ = ["plot_convergence", "plot_regret", "plot_gaussian_process", "plot_objective",
            "plot_evaluations"]
 
 
 def _plt():
-    import matplotlib.pyplot as plt
-
-    return plt
+    return pyplot()
 
 
 def _named_results(args):

@@ -8,12 +8,14 @@ from typing import Any, Optional
 
 import numpy as np
 
+from . import pyplot
+
 __all__ = ["plot_reliability", "plot_log_ratio", "plot_reweighting", "plot_nllr_scan"]
 
 
 def _axes(ax):
     if ax is None:
-        import matplotlib.pyplot as plt
+        plt = pyplot()
         _, ax = plt.subplots(figsize=(5, 4))
     return ax
 
