@@ -682,7 +682,9 @@ def expected_minimum(res: OptimizeResult) -> Tuple[list, float]:
     return res["expected_minimum"]
 
 
-def _run(opt: Optimizer, func, n_calls, x0, y0, callback, progress, specs) -> OptimizeResult:
+def _start(opt: Optimizer, func, n_calls, x0, y0, callback):
+    """Check ``n_calls`` and the callbacks, tell ``x0`` (evaluated here unless ``y0`` is
+    given); return the evaluations left and the list of callbacks."""
     if n_calls < 0:
         raise ValueError(f"n_calls must be >= 0, got {n_calls}")
     callbacks = [] if callback is None else (list(callback) if isinstance(callback, (list, tuple))
@@ -698,6 +700,11 @@ def _run(opt: Optimizer, func, n_calls, x0, y0, callback, progress, specs) -> Op
         elif np.ndim(y0) == 0:
             y0 = [y0]
         opt.tell(x0, list(y0))
+    return n_calls, callbacks
+
+
+def _run(opt: Optimizer, func, n_calls, x0, y0, callback, progress, specs) -> OptimizeResult:
+    n_calls, callbacks = _start(opt, func, n_calls, x0, y0, callback)
     bar = None
     if progress:
         try:
@@ -734,21 +741,7 @@ def _run_parallel(opt: Optimizer, func, n_calls, x0, y0, callback, progress, spe
     and any number of workers. Failed evaluations are reported in ``result.failures``."""
     from .parallel import run_async
 
-    if n_calls < 0:
-        raise ValueError(f"n_calls must be >= 0, got {n_calls}")
-    callbacks = [] if callback is None else (list(callback) if isinstance(callback, (list, tuple))
-                                             else [callback])
-    for cb in callbacks:
-        if not callable(cb):
-            raise TypeError(f"callback must be callable or a list of callables, got {cb!r}")
-    if x0 is not None:
-        x0 = [list(x) for x in x0] if _is_2d(x0) else [list(x0)]
-        if y0 is None:
-            y0 = [func(x) for x in x0]
-            n_calls -= len(x0)
-        elif np.ndim(y0) == 0:
-            y0 = [y0]
-        opt.tell(x0, list(y0))
+    n_calls, callbacks = _start(opt, func, n_calls, x0, y0, callback)
 
     def should_stop() -> bool:
         if not callbacks:

@@ -424,6 +424,21 @@ class _FixedTheta:
         return {}
 
 
+def _predict_with_theta(est, X: Any, theta: Any, log: bool) -> np.ndarray:
+    """r (or log r) of a fitted parameterized or amortized ratio at one θ for all rows of X,
+    or one θ row per row of X, self-normalized when ``est.normalize``."""
+    check_is_fitted(est, "classifier_")
+    from .learning.parameterized import check_theta  # noqa: PLC0415
+    X = check_array(X, "X", allow_1d=True, min_samples=0)
+    t = check_theta(theta, X.shape[0], est.n_params_)
+    lr = classifier_log_ratio(est.classifier_.classifier_, np.hstack([X, t]),
+                              est.classifier_.log_prior_ratio_)
+    if est.normalize and X.shape[0]:
+        uniq, inv = np.unique(t, axis=0, return_inverse=True)
+        lr = lr - est._log_norm(uniq)[inv.ravel()]
+    return lr if log else np.exp(lr)
+
+
 class ParameterizedRatio(BaseEstimator):
     """r(x | θ) = p(x | θ) / p(x | θ_ref) for every θ from one parameterized classifier.
 
@@ -491,16 +506,7 @@ class ParameterizedRatio(BaseEstimator):
 
     def predict(self, X: Any, theta: Any, log: bool = False) -> np.ndarray:
         """r(x | θ) (or its log) at one θ for all rows, or one θ row per row of X."""
-        check_is_fitted(self, "classifier_")
-        from .learning.parameterized import check_theta  # noqa: PLC0415
-        X = check_array(X, "X", allow_1d=True, min_samples=0)
-        t = check_theta(theta, X.shape[0], self.n_params_)
-        lr = classifier_log_ratio(self.classifier_.classifier_, np.hstack([X, t]),
-                                  self.classifier_.log_prior_ratio_)
-        if self.normalize and X.shape[0]:
-            uniq, inv = np.unique(t, axis=0, return_inverse=True)
-            lr = lr - self._log_norm(uniq)[inv.ravel()]
-        return lr if log else np.exp(lr)
+        return _predict_with_theta(self, X, theta, log)
 
     def log_ratio(self, X: Any, thetas: Any) -> np.ndarray:
         """Vectorized log r(x | θ) for every θ in ``thetas`` and every row of X, shape
@@ -618,16 +624,7 @@ class AmortizedRatio(BaseEstimator):
 
     def predict(self, X: Any, theta: Any, log: bool = False) -> np.ndarray:
         """r(x, θ) with one θ for all rows or one θ row per row of X."""
-        check_is_fitted(self, "classifier_")
-        from .learning.parameterized import check_theta  # noqa: PLC0415
-        X = check_array(X, "X", allow_1d=True, min_samples=0)
-        t = check_theta(theta, X.shape[0], self.n_params_)
-        lr = classifier_log_ratio(self.classifier_.classifier_, np.hstack([X, t]),
-                                  self.classifier_.log_prior_ratio_)
-        if self.normalize and X.shape[0]:
-            uniq, inv = np.unique(t, axis=0, return_inverse=True)
-            lr = lr - self._log_norm(uniq)[inv.ravel()]
-        return lr if log else np.exp(lr)
+        return _predict_with_theta(self, X, theta, log)
 
     def log_posterior(self, X: Any, thetas: Any, log_prior: Optional[Any] = None
                       ) -> np.ndarray:
