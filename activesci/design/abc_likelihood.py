@@ -20,6 +20,16 @@ from .._validation import RandomState, check_scalar, seed_from_random_state
 
 __all__ = ["ABCLikelihood", "default_summary"]
 
+def theta_subgrid(points: np.ndarray, n_eval: int) -> np.ndarray:
+    """Indices of the grid points where a simulation-based likelihood is evaluated: for one
+    parameter, ``n_eval`` evenly spaced ones (the log-likelihood is interpolated in between),
+    otherwise (or with ``n_eval`` = 0 or >= the grid) all of them."""
+    G = points.shape[0]
+    if points.shape[1] == 1 and 0 < n_eval < G:
+        return np.unique(np.linspace(0, G - 1, n_eval).round().astype(int))
+    return np.arange(G)
+
+
 def _bad_dataset(data: Any) -> bool:
     """True when a data set is empty or holds NaN/inf."""
     arr = np.asarray(data, dtype=float)
@@ -117,9 +127,7 @@ class ABCLikelihood:
         """log L_ε(θ_g) for each data set k and grid point g, shape (n_datasets, n_points)."""
         points = np.asarray(points, dtype=float).reshape(len(points), -1)
         G = points.shape[0]
-        evals = np.arange(G)
-        if points.shape[1] == 1 and 0 < self.n_theta_eval < G:
-            evals = np.unique(np.linspace(0, G - 1, self.n_theta_eval).round().astype(int))
+        evals = theta_subgrid(points, self.n_theta_eval)
         out = np.empty((len(datasets), G))
         for k, data in enumerate(datasets):
             data = np.asarray(data, dtype=float)

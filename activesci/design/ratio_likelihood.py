@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from .._validation import RandomState, check_random_state, check_scalar
-from .abc_likelihood import _n_bad, _bad_dataset
+from .abc_likelihood import _bad_dataset, _n_bad, theta_subgrid
 from .posterior import GridPosterior
 
 __all__ = ["RatioLikelihood"]
@@ -191,9 +191,7 @@ class RatioLikelihood:
             self.fit()
         points = np.asarray(points, dtype=float).reshape(len(points), -1)
         G = points.shape[0]
-        evals = np.arange(G)
-        if points.shape[1] == 1 and 0 < self.n_theta_eval < G:
-            evals = np.unique(np.linspace(0, G - 1, self.n_theta_eval).round().astype(int))
+        evals = theta_subgrid(points, self.n_theta_eval)
         out = np.empty((len(datasets), G))
         for k, data in enumerate(datasets):
             if _bad_dataset(data):
