@@ -97,7 +97,7 @@ int as_abc_heap_sorted(const as_abc_heap *h, size_t *order, as_error *err);
 /* ------------------------------------------------------------------ simulators */
 
 /* n standard normals from rng's stream (from its current block on, which is advanced past the
- * blocks used): the Philox blocks of as_rng, generated four at a time, each 32-bit half of a
+ * blocks used): the Philox blocks of as_rng, generated two at a time, each 32-bit half of a
  * word giving one normal by the ziggurat of rng.h with 24-bit resolution (single precision).
  * About 4x faster than as_rng_normal; used by the built-in ABC simulators. */
 void as_abc_fill_normal(as_rng *rng, double *out, size_t n);
