@@ -305,12 +305,15 @@ def rejection_abc(simulator: Callable, prior: Any, observed: Any, summary: Any =
                 raise ValueError(f"the summaries of batch {b} have shape {S.shape}, expected "
                                  f"({theta.shape[0]}, {s_obs.shape[0]}); the simulator must "
                                  "return data of a fixed shape")
-            d = np.full(theta.shape[0], np.nan)
             ok = np.isfinite(S).all(axis=1)
-            if ok.any():
-                d[ok] = dist(S[ok], s_obs)
+            if ok.all():  # the usual case: no copy of the finite rows
+                d = dist(S, s_obs)
+            else:
+                d = np.full(theta.shape[0], np.nan)
+                if ok.any():
+                    d[ok] = dist(S[ok], s_obs)
             ok &= np.isfinite(d)
-            bad = int((~ok).sum())
+            bad = theta.shape[0] - int(np.count_nonzero(ok))
             if bad and on_invalid == "raise":
                 row = int(np.flatnonzero(~ok)[0])
                 raise ValueError(f"the simulation at theta={theta[row].tolist()} gave NaN/inf "
@@ -422,7 +425,7 @@ class _Accepted:
                 self.heap = (np.empty(cap), np.empty(cap, dtype=np.int64),
                              np.empty(cap, dtype=np.uintp), np.empty((cap, theta.shape[1])),
                              np.empty((cap, S.shape[1])))
-            dd = np.where(ok, d, np.nan)  # NaN rows are skipped by the heap
+            dd = d if ok.all() else np.where(ok, d, np.nan)  # the heap skips NaN rows
             self.size = _heap_core().abc_keep_closest(self.heap, self.size, dd, offset,
                                                       theta, S)
             return None
