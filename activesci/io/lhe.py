@@ -501,6 +501,12 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
     # The chunks are inflated (or read) in this thread while a C worker thread parses the
     # previous ones without the GIL (lhe_feed_async): ISA-L's inflate holds the GIL, so only a
     # thread that never needs it can overlap with it.
+    def set_meta():
+        # lhe_info waits for the worker to parse everything queued, so it is asked only when
+        # a batch is handed out (not after the first chunk, which would stall the pipeline)
+        if meta.init is None:
+            meta._set_info(_core.lhe_info(parser))
+
     source_error = None
     chunks = _byte_chunks(source)
     try:
@@ -515,9 +521,8 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
             error = _core.lhe_feed_async(parser, chunk)
             if error is not None:
                 break
-            if meta.init is None:  # waits for the worker: only until <init> has been read
-                meta._set_info(_core.lhe_info(parser))
             if _core.lhe_count(parser) + n_pending >= chunk_size:
+                set_meta()
                 pending.append(_batch(_core.lhe_take(parser), meta, weights))
                 n_pending += len(pending[-1])
                 yield from flush(False)
@@ -527,6 +532,7 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
     if error is None and source_error is None:
         error = worker_error
     if source_error is not None:
+        set_meta()
         raw = _core.lhe_take(parser)
         if raw["nparticles"].size:
             pending.append(_batch(raw, meta, weights))
@@ -534,6 +540,7 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
         yield from flush(True)
         raise source_error
     if error is not None:
+        set_meta()
         raw = _core.lhe_take(parser)
         if raw["nparticles"].size:
             pending.append(_batch(raw, meta, weights))
@@ -541,8 +548,7 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
     if error is None:
         error = _core.lhe_finish(parser)
         raw = _core.lhe_take(parser)
-        if meta.init is None:
-            meta._set_info(_core.lhe_info(parser))
+        set_meta()
         if raw["nparticles"].size:
             pending.append(_batch(raw, meta, weights))
             n_pending += len(pending[-1])
