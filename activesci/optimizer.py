@@ -6,7 +6,8 @@ and :func:`dummy_minimize` is random search, the baseline. The surrogate is the 
 process of :mod:`activesci.gp` (``ConstantKernel * Matern(ν = 5/2, one length scale per
 dimension) + WhiteKernel`` on the unit cube, targets standardized, as scikit-optimize's
 default, except that the noise variance may go down to 1e-10 instead of 1e-5, so that a
-deterministic objective is interpolated), and the acquisition is computed and maximized in C (:mod:`activesci.acquisition`).
+deterministic objective is interpolated), and the acquisition is computed and maximized in C
+(:mod:`activesci.acquisition`).
 
 How a proposal is made (``ask``):
 
