@@ -5,7 +5,9 @@
 and :func:`dummy_minimize` is random search, the baseline. The surrogate is the C Gaussian
 process of :mod:`activesci.gp` (``ConstantKernel * Matern(ν = 5/2, one length scale per
 dimension) + WhiteKernel`` on the unit cube, targets standardized, as scikit-optimize's
-default), and the acquisition is computed and maximized in C (:mod:`activesci.acquisition`).
+default, except that the noise variance may go down to 1e-10 instead of 1e-5, so that a
+deterministic objective is interpolated), and the acquisition is computed and maximized in C
+(:mod:`activesci.acquisition`).
 
 How a proposal is made (``ask``):
 
@@ -73,6 +75,13 @@ ACQ_FUNCS = ("EI", "LogEI", "PI", "LCB", "gp_hedge")
 STRATEGIES = ("cl_min", "cl_mean", "cl_max", "kb")
 _HEDGE = ("EI", "PI", "LCB")
 _ALPHA_MIN = 1e-10  # the GP's default alpha, added where no noise is known
+# Lower bound of the default GP's WhiteKernel (a variance, in units of the standardized
+# targets). It is a numerical nugget, the GP's default alpha, not a prior on the noise: the
+# noise is estimated by maximum likelihood above it. scikit-optimize's bound, 1e-5, puts a
+# floor of ~0.3% of the spread of y on the noise std; on a deterministic objective whose y
+# spans its bad initial points, that is larger than the improvements left near the optimum,
+# so the model smooths over them and the acquisitions re-propose points next to the incumbent.
+_NOISE_FLOOR = 1e-10
 
 
 # ---------------------------------------------------------------------------- result
@@ -159,7 +168,7 @@ class OptimizeResult(dict):
 def _default_gp(n_dims: int, random_state: int) -> GaussianProcessRegressor:
     kernel = (ConstantKernel(1.0, (0.01, 1000.0))
               * Matern(np.ones(n_dims), [(0.01, 100.0)] * n_dims, nu=2.5)
-              + WhiteKernel(1.0, (1e-5, 1e5)))
+              + WhiteKernel(1.0, (_NOISE_FLOOR, 1e5)))
     return GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=2,
                                     random_state=random_state)
 
@@ -208,9 +217,10 @@ class Optimizer:
         The search space: :class:`~activesci.space.Dimension` objects or their shorthand
         (``(low, high)``, ``(low, high, "log-uniform")``, a list of categories).
     base_estimator : "gp", "dummy" or GaussianProcessRegressor, default="gp"
-        ``"gp"``: scikit-optimize's default GP (see the module docstring). ``"dummy"``: random
-        search. A :class:`~activesci.gp.GaussianProcessRegressor` (single output) is used as
-        given (cloned; its kernel should include a WhiteKernel for noisy objectives).
+        ``"gp"``: scikit-optimize's default GP with a lower noise floor (see the module
+        docstring). ``"dummy"``: random search. A
+        :class:`~activesci.gp.GaussianProcessRegressor` (single output) is used as given
+        (cloned; its kernel should include a WhiteKernel for noisy objectives).
     n_initial_points : int, default=10
         Points from the initial design before the model is used.
     initial_point_generator : {"sobol", "halton", "lhs", "grid", "random"}, default="sobol"
@@ -459,9 +469,14 @@ class Optimizer:
         else:
             gp = self._model.copy()
             y_std = float(np.asarray(gp._y_train_std).ravel()[0])
-            for i in range(self._model_n, n):
-                gp.add_observation(X[i:i + 1], y[i:i + 1],
-                                   self._alpha(self.noise_i[i:i + 1], y_std))
+            try:
+                for i in range(self._model_n, n):
+                    gp.add_observation(X[i:i + 1], y[i:i + 1],
+                                       self._alpha(self.noise_i[i:i + 1], y_std))
+            except np.linalg.LinAlgError:
+                # a point so close to an observation that the appended pivot is not positive
+                # in floating point (possible with a small noise): factor again, with jitter
+                gp = self._fixed_model(X, y, self.noise_i)
         self._model = gp
         self._model_n = n
         if self._hedge_xs is not None:
@@ -488,12 +503,23 @@ class Optimizer:
         """A copy of gp conditioned on `points` with lie values (fixed hyperparameters)."""
         if not points:
             return gp
-        gp = gp.copy()
+        base, gp = gp, gp.copy()
         y_std = float(np.asarray(gp._y_train_std).ravel()[0])
         Xt = self.space.transform(points)
-        for i in range(len(points)):
-            gp.add_observation(Xt[i:i + 1], [self._lie_value(gp, Xt[i:i + 1], lie)],
-                               self._alpha([None], y_std))
+        lies = []
+        try:
+            for i in range(len(points)):
+                lies.append(self._lie_value(gp, Xt[i:i + 1], lie))
+                gp.add_observation(Xt[i:i + 1], [lies[-1]], self._alpha([None], y_std))
+        except np.linalg.LinAlgError:
+            # as in _update_model: factor the data and the lies again, with jitter
+            y_base = np.asarray(base._y_train_mean).ravel()[0] + y_std * base.y_train_
+            X_all = np.vstack([base.X_train_, Xt[:len(lies)]])
+            y_all = np.concatenate([y_base, lies])
+            noises = list(base._noise * y_std ** 2) + [None] * len(lies)
+            gp = self._fixed_model(X_all, y_all, noises)
+            for i in range(len(lies), len(points)):
+                gp = self._fantasy(gp, [points[i]], lie)
         return gp
 
     def _lie_value(self, gp, xt, lie: str) -> float:
