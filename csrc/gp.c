@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blas.h"
@@ -194,6 +195,23 @@ static int gp_lml_impl(const as_kernel *k, const double *X, size_t n, const doub
 
 /* ------------------------------------------------------------------ hyperparameter optimization */
 
+/* The schedule shared by the workers (everything below `mu` is guarded by it).  Starts are taken
+ * in index order; a worker left without a start polishes the best finished start ahead of time
+ * (see gp.h).  Every start and every polish gives the same result whichever thread runs it, so
+ * the output does not depend on the schedule. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t n_starts, next_start, n_done;
+    unsigned char *done;     /* n_starts: the start's own run has finished                  */
+    unsigned char *polish;   /* n_starts: 0 not polished, 1 being polished, 2 polished        */
+    double *pol_theta;       /* n_starts x n_free: polished optimum                           */
+    double *pol_lml;         /* n_starts                                                       */
+    long *pol_evals;         /* n_starts                                                       */
+    double polish_ftol;      /* 0: no polish                                                    */
+    atomic_int stop;
+} opt_sched;
+
 typedef struct {
     /* problem (shared, read-only) */
     const as_kernel *base;
@@ -205,9 +223,7 @@ typedef struct {
     const as_qn_options *opt;
     double *thetas, *lmls;
     size_t n_starts;
-    atomic_int *stop;
-    atomic_size_t *next_start; /* dynamic schedule: each start's result does not depend on
-                                  which thread runs it, so any schedule gives the same output */
+    opt_sched *sched;
     /* per worker */
     int worker, n_workers;
     const as_interrupt *intr; /* only the calling thread polls */
@@ -223,9 +239,9 @@ typedef struct {
 static int gp_objective(void *ctx, const double *theta, double *f, double *g)
 {
     opt_worker *w = (opt_worker *)ctx;
-    if (atomic_load(w->stop)) return AS_EINTR;
+    if (atomic_load(&w->sched->stop)) return AS_EINTR;
     if (as_interrupted(w->intr)) {
-        atomic_store(w->stop, 1);
+        atomic_store(&w->sched->stop, 1);
         return AS_EINTR;
     }
     for (size_t q = 0; q < w->n_free; ++q) w->params[w->free_idx[q]] = exp(theta[q]);
@@ -239,28 +255,96 @@ static int gp_objective(void *ctx, const double *theta, double *f, double *g)
     return AS_OK;
 }
 
+/* Minimize from theta (in place) with options opt; *lml = the value reached (-inf if none). */
+static int opt_minimize(opt_worker *w, double *theta, const as_qn_options *opt, double *lml)
+{
+    as_qn_result res;
+    *lml = -INFINITY;
+    int st = as_qn_minimize(gp_objective, w, w->n_free, theta, w->lower, w->upper, opt,
+                            w->qnwork, w->lqnwork, &res, &w->err);
+    if (st == AS_EINTR) *lml = isfinite(res.f) ? -res.f : -INFINITY;
+    else if (st == AS_OK)
+        *lml = (res.reason == AS_QN_NO_FINITE_START || !isfinite(res.f)) ? -INFINITY : -res.f;
+    return st;
+}
+
+/* The best finished start: highest finite lml, lowest index on ties; n_starts if none. */
+static size_t best_finished(const opt_sched *sc, const double *lmls)
+{
+    size_t best = sc->n_starts;
+    for (size_t s = 0; s < sc->n_starts; ++s)
+        if (sc->done[s] && isfinite(lmls[s]) && (best == sc->n_starts || lmls[s] > lmls[best]))
+            best = s;
+    return best;
+}
+
+static void opt_wait(opt_worker *w)
+{
+    /* timed, so that the calling thread keeps polling for an interruption while it waits */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 20 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec += 1;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&w->sched->cv, &w->sched->mu, &ts);
+    if (as_interrupted(w->intr)) atomic_store(&w->sched->stop, 1);
+}
+
 static void *opt_run(void *arg)
 {
     opt_worker *w = (opt_worker *)arg;
+    opt_sched *sc = w->sched;
     as_fpmode fp = as_fp_flush_subnormals(); /* per thread: MXCSR is thread-local */
-    for (;;) {
-        size_t s = atomic_fetch_add(w->next_start, 1);
-        if (s >= w->n_starts || atomic_load(w->stop)) break;
-        double *theta = w->thetas + s * w->n_free;
-        as_qn_result res;
-        int st = as_qn_minimize(gp_objective, w, w->n_free, theta, w->lower, w->upper, w->opt,
-                                w->qnwork, w->lqnwork, &res, &w->err);
-        if (st == AS_EINTR) {
-            w->status = AS_EINTR;
-            w->lmls[s] = isfinite(res.f) ? -res.f : -INFINITY;
-            break;
+    as_qn_options popt = *w->opt;
+    popt.ftol = sc->polish_ftol;
+    pthread_mutex_lock(&sc->mu);
+    while (!atomic_load(&sc->stop)) {
+        int st = AS_OK;
+        if (sc->next_start < sc->n_starts) {
+            size_t s = sc->next_start++;
+            pthread_mutex_unlock(&sc->mu);
+            double lml;
+            st = opt_minimize(w, w->thetas + s * w->n_free, w->opt, &lml);
+            pthread_mutex_lock(&sc->mu);
+            w->lmls[s] = lml;
+            if (st == AS_OK) {
+                sc->done[s] = 1;
+                sc->n_done++;
+            }
+        } else {
+            if (sc->polish_ftol <= 0.0) break;
+            size_t b = best_finished(sc, w->lmls);
+            if (b < sc->n_starts && sc->polish[b] == 0) {
+                /* the best so far: polish it now (wasted only if a later start overtakes it) */
+                sc->polish[b] = 1;
+                double *pt = sc->pol_theta + b * w->n_free;
+                memcpy(pt, w->thetas + b * w->n_free, w->n_free * sizeof(double));
+                pthread_mutex_unlock(&sc->mu);
+                long before = w->n_evals;
+                double lml;
+                st = opt_minimize(w, pt, &popt, &lml);
+                pthread_mutex_lock(&sc->mu);
+                sc->pol_lml[b] = lml;
+                sc->pol_evals[b] = w->n_evals - before;
+                if (st == AS_OK) sc->polish[b] = 2;
+            } else if (sc->n_done == sc->n_starts) {
+                break; /* the final best is polished or being polished by another worker */
+            } else {
+                opt_wait(w); /* a start is still running elsewhere */
+                continue;
+            }
         }
+        pthread_cond_broadcast(&sc->cv);
         if (st != AS_OK) {
             w->status = st;
+            atomic_store(&sc->stop, 1); /* the others stop at their next evaluation */
             break;
         }
-        w->lmls[s] = (res.reason == AS_QN_NO_FINITE_START || !isfinite(res.f)) ? -INFINITY : -res.f;
     }
+    pthread_cond_broadcast(&sc->cv);
+    pthread_mutex_unlock(&sc->mu);
     as_fp_restore(fp);
     return NULL;
 }
@@ -268,13 +352,16 @@ static void *opt_run(void *arg)
 int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *y, size_t n_out,
                    const double *noise, const unsigned char *is_free, const double *log_lower,
                    const double *log_upper, size_t n_starts, double *thetas, double *lmls,
-                   long *n_evals, const as_qn_options *opt, int n_threads,
-                   const as_interrupt *intr, as_error *err)
+                   long n_evals[2], const as_qn_options *opt, double polish_ftol,
+                   int n_threads, const as_interrupt *intr, as_error *err)
 {
     if (n == 0) return as_error_set(err, AS_EINVAL, "X has 0 samples; at least 1 is required");
+    if (!(polish_ftol >= 0.0) || !isfinite(polish_ftol))
+        return as_error_set(err, AS_EINVAL, "polish_ftol must be finite and >= 0, got %g",
+                            polish_ftol);
     size_t P = k->n_params, n_free = 0;
     for (size_t p = 0; p < P; ++p) n_free += (is_free == NULL || is_free[p]) ? 1 : 0;
-    *n_evals = 0;
+    n_evals[0] = n_evals[1] = 0;
     for (size_t s = 0; s < n_starts; ++s) lmls[s] = -INFINITY;
     if (n_free == 0 || n_starts == 0) return AS_OK;
     as_qn_options defaults;
@@ -295,16 +382,33 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
     size_t *free_idx = (size_t *)malloc(n_free * sizeof(size_t));
     double *mem = as_alloc_doubles(per_worker * (size_t)n_threads);
     pthread_t *tids = (pthread_t *)calloc((size_t)n_threads, sizeof(pthread_t));
-    atomic_int stop;
-    atomic_init(&stop, 0);
-    atomic_size_t next_start;
-    atomic_init(&next_start, 0);
+    opt_sched sc;
+    memset(&sc, 0, sizeof sc);
+    sc.n_starts = n_starts;
+    sc.polish_ftol = polish_ftol;
+    atomic_init(&sc.stop, 0);
+    sc.done = (unsigned char *)calloc(2 * n_starts, 1);
+    sc.polish = sc.done ? sc.done + n_starts : NULL;
+    sc.pol_theta = (double *)malloc((n_starts * n_free + n_starts) * sizeof(double));
+    sc.pol_lml = sc.pol_theta ? sc.pol_theta + n_starts * n_free : NULL;
+    sc.pol_evals = (long *)calloc(n_starts, sizeof(long));
+    int sync_ok = 0;
     int status = AS_OK;
-    if (!workers || !free_idx || !mem || !tids) {
+    if (!workers || !free_idx || !mem || !tids || !sc.done || !sc.pol_theta || !sc.pol_evals) {
         status = as_error_set(err, AS_ENOMEM, "out of memory for GP optimization workspaces "
                               "(%zu doubles per thread)", per_worker);
         goto done;
     }
+    if (pthread_mutex_init(&sc.mu, NULL) != 0) {
+        status = as_error_set(err, AS_ENOMEM, "could not create a mutex");
+        goto done;
+    }
+    if (pthread_cond_init(&sc.cv, NULL) != 0) {
+        pthread_mutex_destroy(&sc.mu);
+        status = as_error_set(err, AS_ENOMEM, "could not create a condition variable");
+        goto done;
+    }
+    sync_ok = 1;
     for (size_t p = 0, q = 0; p < P; ++p)
         if (is_free == NULL || is_free[p]) free_idx[q++] = p;
     int prev_blas = (n_threads > 1) ? OPENBLAS_FUNC(openblas_get_num_threads)()
@@ -328,8 +432,7 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
         w->thetas = thetas;
         w->lmls = lmls;
         w->n_starts = n_starts;
-        w->stop = &stop;
-        w->next_start = &next_start;
+        w->sched = &sc;
         w->worker = t;
         w->n_workers = n_threads;
         w->intr = (t == 0) ? intr : NULL;
@@ -349,25 +452,49 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
         if (pthread_create(&tids[t], NULL, opt_run, &workers[t]) != 0) break;
         ++started;
     }
-    /* any worker whose thread could not start runs here, after worker 0 */
+    /* any worker whose thread could not start runs here, after worker 0 (worker 0 only waits
+     * for work that a running thread has taken, so it cannot wait for them) */
     opt_run(&workers[0]);
     for (int t = started; t < n_threads; ++t) opt_run(&workers[t]);
     for (int t = 1; t < started; ++t) pthread_join(tids[t], NULL);
     as_blas_set_threads(prev_blas);
+    /* a failure stops the other workers (they see AS_EINTR): report the failure itself */
+    long spent = 0;
     for (int t = 0; t < n_threads; ++t) {
-        *n_evals += workers[t].n_evals;
-        if (workers[t].status == AS_EINTR) status = AS_EINTR;
-        else if (workers[t].status != AS_OK && status == AS_OK) {
+        spent += workers[t].n_evals;
+        if (workers[t].status != AS_OK && workers[t].status != AS_EINTR && status == AS_OK) {
             status = workers[t].status;
             if (err) *err = workers[t].err;
         }
     }
+    if (status == AS_OK && atomic_load(&sc.stop)) status = AS_EINTR;
+    long counted = spent;
+    for (size_t s = 0; s < n_starts; ++s) counted -= sc.pol_evals[s];
+    if (status == AS_OK && polish_ftol > 0.0) {
+        size_t b = best_finished(&sc, lmls);
+        if (b < n_starts && sc.polish[b] == 2) {
+            counted += sc.pol_evals[b];
+            if (sc.pol_lml[b] >= lmls[b]) {
+                memcpy(thetas + b * n_free, sc.pol_theta + b * n_free, n_free * sizeof(double));
+                lmls[b] = sc.pol_lml[b];
+            }
+        }
+    }
+    n_evals[0] = counted;
+    n_evals[1] = spent - counted;
     if (status == AS_EINTR) as_error_set(err, AS_EINTR, "hyperparameter optimization interrupted");
 done:
+    if (sync_ok) {
+        pthread_cond_destroy(&sc.cv);
+        pthread_mutex_destroy(&sc.mu);
+    }
     free(workers);
     free(free_idx);
     as_free_doubles(mem);
     free(tids);
+    free(sc.done);
+    free(sc.pol_theta);
+    free(sc.pol_evals);
     return status;
 }
 

@@ -222,17 +222,17 @@ static void test_optimize_improves_and_is_thread_independent(void)
     as_rng r;
     as_rng_init(&r, 6, 0);
     for (int i = 0; i < 15; ++i) starts1[i] = starts2[i] = i < 5 ? 0.0 : 4.0 * as_rng_uniform(&r) - 2.0;
-    long ev1, ev2;
+    long ev1[2], ev2[2];
     as_error err;
     size_t lw = as_gp_workspace_size(&k, n, 1);
     double *work = malloc(lw * sizeof(double)), lml0;
     as_gp_lml(&k, X, n, y, 1, noise, NULL, &lml0, NULL, work, lw, &err);
-    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 3, starts1, lml1, &ev1, NULL, 1,
+    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 3, starts1, lml1, ev1, NULL, 0.0, 1,
                             NULL, &err) == AS_OK);
-    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 3, starts2, lml2, &ev2, NULL, 2,
+    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 3, starts2, lml2, ev2, NULL, 0.0, 2,
                             NULL, &err) == AS_OK);
     AS_CHECK(lml1[0] > lml0 + 1.0);
-    AS_CHECK(ev1 == ev2 && ev1 > 3);
+    AS_CHECK(ev1[0] == ev2[0] && ev1[0] > 3 && ev1[1] == 0 && ev2[1] == 0);
     for (int i = 0; i < 3; ++i) AS_CHECK(lml1[i] == lml2[i]);
     for (int i = 0; i < 15; ++i) AS_CHECK(starts1[i] == starts2[i]);
     /* the reported value is the lml at the reported point */
@@ -243,6 +243,63 @@ static void test_optimize_improves_and_is_thread_independent(void)
     free(work);
 }
 
+/* The polish of the best start gives the same result with any number of threads (the
+ * ahead-of-time polish on an idle thread included) as polishing it after all starts. */
+static void test_optimize_polish_is_thread_independent(void)
+{
+    enum { n = 40, d = 3, S = 5 };
+    double X[n * d], y[n], noise[n];
+    make_data(n, d, X, y, 7);
+    for (size_t i = 0; i < n; ++i) noise[i] = 1e-10;
+    double p[5] = {1.0, 1.0, 1.0, 1.0, 1.0};
+    as_kernel k = {5, nodes_cmw, 5, p, d};
+    double lo[5], hi[5];
+    for (int q = 0; q < 5; ++q) {
+        lo[q] = log(1e-5);
+        hi[q] = log(1e5);
+    }
+    double starts[S * 5];
+    as_rng r;
+    as_rng_init(&r, 8, 0);
+    for (int i = 0; i < S * 5; ++i) starts[i] = i < 5 ? 0.0 : 8.0 * as_rng_uniform(&r) - 4.0;
+    as_error err;
+    /* reference: loose starts on one thread, then the best polished on its own */
+    double ref[S * 5], ref_lml[S];
+    long ev_ref[2], ev_pol[2];
+    memcpy(ref, starts, sizeof starts);
+    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, S, ref, ref_lml, ev_ref, NULL,
+                            0.0, 1, NULL, &err) == AS_OK);
+    size_t b = 0;
+    for (size_t s = 1; s < S; ++s)
+        if (ref_lml[s] > ref_lml[b]) b = s;
+    double pol[5], pol_lml;
+    memcpy(pol, ref + b * 5, sizeof pol);
+    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 1, pol, &pol_lml, ev_pol, NULL,
+                            0.0, 1, NULL, &err) == AS_OK);
+    /* (a polish with the loose tolerance again: only the schedule is under test) */
+    if (pol_lml >= ref_lml[b]) {
+        memcpy(ref + b * 5, pol, sizeof pol);
+        ref_lml[b] = pol_lml;
+    }
+    for (int threads = 1; threads <= 4; ++threads) {
+        double th[S * 5], lml[S];
+        long ev[2];
+        memcpy(th, starts, sizeof starts);
+        as_qn_options opt;
+        as_qn_default_options(&opt);
+        AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, S, th, lml, ev, &opt,
+                                opt.ftol, threads, NULL, &err) == AS_OK);
+        for (int i = 0; i < S; ++i) AS_CHECK(lml[i] == ref_lml[i]);
+        for (int i = 0; i < S * 5; ++i) AS_CHECK(th[i] == ref[i]);
+        AS_CHECK(ev[0] == ev_ref[0] + ev_pol[0]);
+        AS_CHECK(ev[1] >= 0);
+    }
+    double th[5];
+    long ev[2];
+    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 1, th, ref_lml, ev, NULL, -1.0,
+                            1, NULL, &err) == AS_EINVAL);
+}
+
 int main(void)
 {
     AS_RUN(test_kernel_checks);
@@ -250,5 +307,6 @@ int main(void)
     AS_RUN(test_lml_gradient_fd_and_append);
     AS_RUN(test_predict_invariants_and_jitter);
     AS_RUN(test_optimize_improves_and_is_thread_independent);
+    AS_RUN(test_optimize_polish_is_thread_independent);
     AS_TEST_EXIT();
 }
