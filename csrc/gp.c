@@ -176,13 +176,22 @@ static int gp_lml_impl(const as_kernel *k, const double *X, size_t n, const doub
                             (int)info);
     /* W = ½ (Σ_c α_c α_cᵀ − n_out K⁻¹), lower triangle, in place */
     const double half_nout = 0.5 * (double)n_out;
-    for (size_t i = 0; i < n; ++i) {
-        const double *ai = alpha + i * n_out;
-        for (size_t j = 0; j <= i; ++j) {
-            const double *aj = alpha + j * n_out;
-            double s = 0.0;
-            for (size_t c = 0; c < n_out; ++c) s += ai[c] * aj[c];
-            K[i * n + j] = 0.5 * s - half_nout * K[i * n + j];
+    if (n_out == 1) { /* the usual case, in a loop that vectorizes */
+        for (size_t i = 0; i < n; ++i) {
+            const double hai = 0.5 * alpha[i];
+            double *row = K + i * n;
+#pragma omp simd
+            for (size_t j = 0; j <= i; ++j) row[j] = hai * alpha[j] - 0.5 * row[j];
+        }
+    } else {
+        for (size_t i = 0; i < n; ++i) {
+            const double *ai = alpha + i * n_out;
+            for (size_t j = 0; j <= i; ++j) {
+                const double *aj = alpha + j * n_out;
+                double s = 0.0;
+                for (size_t c = 0; c < n_out; ++c) s += ai[c] * aj[c];
+                K[i * n + j] = 0.5 * s - half_nout * K[i * n + j];
+            }
         }
     }
     st = as_kernel_gradient_fold(k, X, n, K, gall, err);
