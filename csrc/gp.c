@@ -208,10 +208,27 @@ static int gp_lml_impl(const as_kernel *k, const double *X, size_t n, const doub
  * in index order; a worker left without a start polishes the best finished start ahead of time
  * (see gp.h).  Every start and every polish gives the same result whichever thread runs it, so
  * the output does not depend on the schedule. */
+/* Abandoning hopeless starts (see gp.h): after AS_GP_ABANDON_MIN_EVALS evaluations, a start
+ * whose best value b so far is below start 0's optimum by more than AS_GP_ABANDON_MARGIN and
+ * by more than AS_GP_ABANDON_RATE times its gain over the last AS_GP_ABANDON_WINDOW
+ * evaluations is stopped.  Per start, T = min over its evaluations of
+ * b + max(margin, rate * gain) decides: abandoned iff start 0's value exceeds T. */
+#define AS_GP_ABANDON_MIN_EVALS 10
+#define AS_GP_ABANDON_WINDOW 5
+#define AS_GP_ABANDON_RATE 10.0
+#define AS_GP_ABANDON_MARGIN 3.0
+
 typedef struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t n_starts, next_start, n_done;
+    int abandon;             /* abandon hopeless starts once start 0 is done                  */
+    atomic_int thr_known;    /* start 0 is done: thr holds its value (-inf if it failed)      */
+    double thr;
+    double *start_theta;     /* n_starts x n_free: the start points (an abandoned start's row) */
+    double *tmin;            /* n_starts: T of each finished start                            */
+    unsigned char *abandoned;/* n_starts                                                       */
+    long *start_evals;       /* n_starts: evaluations of each start's own run                 */
     unsigned char *done;     /* n_starts: the start's own run has finished                  */
     unsigned char *polish;   /* n_starts: 0 not polished, 1 being polished, 2 polished        */
     double *pol_theta;       /* n_starts x n_free: polished optimum                           */
@@ -243,7 +260,41 @@ typedef struct {
     long n_evals;
     int status;
     as_error err;
+    /* the running start, for abandoning it: evaluations, best value, its last
+     * AS_GP_ABANDON_WINDOW + 1 values (a ring), T so far, and whether it was stopped */
+    long s_evals;
+    double s_best, s_ring[AS_GP_ABANDON_WINDOW + 1], s_tmin;
+    int s_track, s_stopped;
 } opt_worker;
+
+static void abandon_reset(opt_worker *w, int track)
+{
+    w->s_evals = 0;
+    w->s_best = -INFINITY;
+    w->s_tmin = INFINITY;
+    w->s_track = track;
+    w->s_stopped = 0;
+}
+
+/* After an evaluation with value lml (-inf if it failed): update T of the running start. */
+static void abandon_record(opt_worker *w, double lml)
+{
+    if (lml > w->s_best) w->s_best = lml;
+    const long e = ++w->s_evals;
+    w->s_ring[e % (AS_GP_ABANDON_WINDOW + 1)] = w->s_best;
+    if (e < AS_GP_ABANDON_MIN_EVALS || e <= AS_GP_ABANDON_WINDOW || !isfinite(w->s_best)) return;
+    const double old = w->s_ring[(e - AS_GP_ABANDON_WINDOW) % (AS_GP_ABANDON_WINDOW + 1)];
+    const double gain = isfinite(old) ? w->s_best - old : INFINITY;
+    const double t = w->s_best + fmax(AS_GP_ABANDON_MARGIN, AS_GP_ABANDON_RATE * gain);
+    if (t < w->s_tmin) w->s_tmin = t;
+}
+
+static int abandon_now(const opt_worker *w)
+{
+    const opt_sched *sc = w->sched;
+    return w->s_track && atomic_load_explicit(&sc->thr_known, memory_order_acquire) &&
+           sc->thr > w->s_tmin;
+}
 
 static int gp_objective(void *ctx, const double *theta, double *f, double *g)
 {
@@ -253,11 +304,16 @@ static int gp_objective(void *ctx, const double *theta, double *f, double *g)
         atomic_store(&w->sched->stop, 1);
         return AS_EINTR;
     }
+    if (abandon_now(w)) {
+        w->s_stopped = 1;
+        return AS_EINTR;
+    }
     for (size_t q = 0; q < w->n_free; ++q) w->params[w->free_idx[q]] = exp(theta[q]);
     double lml;
     ++w->n_evals;
     int st = as_gp_lml(&w->k, w->X, w->n, w->y, w->n_out, w->noise, w->free, &lml, w->grad,
                        w->work, w->lwork, NULL);
+    if (w->s_track) abandon_record(w, st == AS_OK ? lml : -INFINITY);
     if (st != AS_OK) return st; /* not PD: an infinitely bad point for the quasi-Newton */
     *f = -lml;
     for (size_t q = 0; q < w->n_free; ++q) g[q] = -w->grad[q];
@@ -285,6 +341,21 @@ static size_t best_finished(const opt_sched *sc, const double *lmls)
         if (sc->done[s] && isfinite(lmls[s]) && (best == sc->n_starts || lmls[s] > lmls[best]))
             best = s;
     return best;
+}
+
+/* Once start 0's value is known, every finished start whose T is below it is abandoned: its
+ * row goes back to its start point with value -inf (the same whether it was stopped early or
+ * had finished before start 0 did).  Called with the mutex held. */
+static void abandon_finished(opt_sched *sc, const opt_worker *w)
+{
+    if (!atomic_load_explicit(&sc->thr_known, memory_order_relaxed)) return;
+    for (size_t s = 1; s < sc->n_starts; ++s)
+        if (sc->done[s] && !sc->abandoned[s] && sc->thr > sc->tmin[s]) {
+            sc->abandoned[s] = 1;
+            w->lmls[s] = -INFINITY;
+            memcpy(w->thetas + s * w->n_free, sc->start_theta + s * w->n_free,
+                   w->n_free * sizeof(double));
+        }
 }
 
 static void opt_wait(opt_worker *w)
@@ -315,12 +386,23 @@ static void *opt_run(void *arg)
             size_t s = sc->next_start++;
             pthread_mutex_unlock(&sc->mu);
             double lml;
+            abandon_reset(w, sc->abandon && s > 0);
+            const long before = w->n_evals;
             st = opt_minimize(w, w->thetas + s * w->n_free, w->opt, &lml);
+            if (st == AS_EINTR && w->s_stopped) st = AS_OK; /* abandoned, not interrupted */
             pthread_mutex_lock(&sc->mu);
             w->lmls[s] = lml;
+            sc->start_evals[s] = w->n_evals - before;
+            sc->tmin[s] = w->s_track ? w->s_tmin : INFINITY;
+            w->s_track = 0;
             if (st == AS_OK) {
                 sc->done[s] = 1;
                 sc->n_done++;
+                if (s == 0 && sc->abandon) {
+                    sc->thr = lml;
+                    atomic_store_explicit(&sc->thr_known, 1, memory_order_release);
+                }
+                abandon_finished(sc, w);
             }
         } else {
             if (sc->polish_ftol <= 0.0) break;
@@ -361,7 +443,7 @@ static void *opt_run(void *arg)
 int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *y, size_t n_out,
                    const double *noise, const unsigned char *is_free, const double *log_lower,
                    const double *log_upper, size_t n_starts, double *thetas, double *lmls,
-                   long n_evals[2], const as_qn_options *opt, double polish_ftol,
+                   long n_evals[2], const as_qn_options *opt, double polish_ftol, int abandon,
                    int n_threads, const as_interrupt *intr, as_error *err)
 {
     if (n == 0) return as_error_set(err, AS_EINVAL, "X has 0 samples; at least 1 is required");
@@ -400,10 +482,18 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
     sc.polish = sc.done ? sc.done + n_starts : NULL;
     sc.pol_theta = (double *)malloc((n_starts * n_free + n_starts) * sizeof(double));
     sc.pol_lml = sc.pol_theta ? sc.pol_theta + n_starts * n_free : NULL;
-    sc.pol_evals = (long *)calloc(n_starts, sizeof(long));
+    sc.pol_evals = (long *)calloc(2 * n_starts, sizeof(long));
+    sc.start_evals = sc.pol_evals ? sc.pol_evals + n_starts : NULL;
+    sc.abandon = abandon != 0;
+    atomic_init(&sc.thr_known, 0);
+    sc.thr = -INFINITY;
+    sc.start_theta = (double *)malloc((n_starts * n_free + n_starts) * sizeof(double));
+    sc.tmin = sc.start_theta ? sc.start_theta + n_starts * n_free : NULL;
+    sc.abandoned = (unsigned char *)calloc(n_starts, 1);
     int sync_ok = 0;
     int status = AS_OK;
-    if (!workers || !free_idx || !mem || !tids || !sc.done || !sc.pol_theta || !sc.pol_evals) {
+    if (!workers || !free_idx || !mem || !tids || !sc.done || !sc.pol_theta || !sc.pol_evals ||
+        !sc.start_theta || !sc.abandoned) {
         status = as_error_set(err, AS_ENOMEM, "out of memory for GP optimization workspaces "
                               "(%zu doubles per thread)", per_worker);
         goto done;
@@ -418,6 +508,7 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
         goto done;
     }
     sync_ok = 1;
+    memcpy(sc.start_theta, thetas, n_starts * n_free * sizeof(double));
     for (size_t p = 0, q = 0; p < P; ++p)
         if (is_free == NULL || is_free[p]) free_idx[q++] = p;
     int prev_blas = (n_threads > 1) ? OPENBLAS_FUNC(openblas_get_num_threads)()
@@ -477,8 +568,11 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
         }
     }
     if (status == AS_OK && atomic_load(&sc.stop)) status = AS_EINTR;
-    long counted = spent;
-    for (size_t s = 0; s < n_starts; ++s) counted -= sc.pol_evals[s];
+    /* counted: the evaluations the result depends on (every start's own run except those
+     * abandoned, whose length depends on when start 0 finished, and the winning polish) */
+    long counted = 0;
+    for (size_t s = 0; s < n_starts; ++s)
+        if (!sc.abandoned[s]) counted += sc.start_evals[s];
     if (status == AS_OK && polish_ftol > 0.0) {
         size_t b = best_finished(&sc, lmls);
         if (b < n_starts && sc.polish[b] == 2) {
@@ -504,6 +598,8 @@ done:
     free(sc.done);
     free(sc.pol_theta);
     free(sc.pol_evals);
+    free(sc.start_theta);
+    free(sc.abandoned);
     return status;
 }
 

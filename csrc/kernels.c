@@ -386,7 +386,8 @@ static void scaled_sqdist_block(const double *X, size_t n, const double *Y, size
     for (size_t j = 0; j < m; ++j)
         for (size_t a = 0; a < d; ++a)
             YsT[a * m + j] = ls ? Y[j * d + a] / ls[nls == 1 ? 0 : a] : Y[j * d + a];
-    for (size_t i = 0; i < n; ++i) sqdist_row(Xs + i * d, YsT, m, row_end(i, m, lower), d, K + i * m);
+    for (size_t i = 0; i < n; ++i)
+        sqdist_row(Xs + i * d, YsT, m, row_end(i, m, lower), d, K + i * m);
 }
 
 AS_SIMD_CLONES
