@@ -235,6 +235,7 @@ typedef struct {
     double *pol_lml;         /* n_starts                                                       */
     long *pol_evals;         /* n_starts                                                       */
     double polish_ftol;      /* 0: no polish                                                    */
+    atomic_size_t best;      /* best_finished(), republished whenever it may change            */
     atomic_int stop;
 } opt_sched;
 
@@ -265,6 +266,7 @@ typedef struct {
     long s_evals;
     double s_best, s_ring[AS_GP_ABANDON_WINDOW + 1], s_tmin;
     int s_track, s_stopped;
+    size_t polishing; /* the start this worker is polishing ahead of time, n_starts if none */
 } opt_worker;
 
 static void abandon_reset(opt_worker *w, int track)
@@ -304,8 +306,9 @@ static int gp_objective(void *ctx, const double *theta, double *f, double *g)
         atomic_store(&w->sched->stop, 1);
         return AS_EINTR;
     }
-    if (abandon_now(w)) {
-        w->s_stopped = 1;
+    if (abandon_now(w) ||
+        (w->polishing < w->n_starts && atomic_load(&w->sched->best) != w->polishing)) {
+        w->s_stopped = 1; /* abandoned, or polishing a start that no longer leads */
         return AS_EINTR;
     }
     for (size_t q = 0; q < w->n_free; ++q) w->params[w->free_idx[q]] = exp(theta[q]);
@@ -403,23 +406,33 @@ static void *opt_run(void *arg)
                     atomic_store_explicit(&sc->thr_known, 1, memory_order_release);
                 }
                 abandon_finished(sc, w);
+                atomic_store(&sc->best, best_finished(sc, w->lmls));
             }
         } else {
             if (sc->polish_ftol <= 0.0) break;
             size_t b = best_finished(sc, w->lmls);
             if (b < sc->n_starts && sc->polish[b] == 0) {
-                /* the best so far: polish it now (wasted only if a later start overtakes it) */
+                /* the best so far: polish it now; a later start that overtakes it stops
+                 * this polish at its next evaluation (the work is then discarded) */
                 sc->polish[b] = 1;
                 double *pt = sc->pol_theta + b * w->n_free;
                 memcpy(pt, w->thetas + b * w->n_free, w->n_free * sizeof(double));
                 pthread_mutex_unlock(&sc->mu);
                 long before = w->n_evals;
                 double lml;
+                w->polishing = b;
+                w->s_stopped = 0;
                 st = opt_minimize(w, pt, &popt, &lml);
+                w->polishing = sc->n_starts;
                 pthread_mutex_lock(&sc->mu);
-                sc->pol_lml[b] = lml;
-                sc->pol_evals[b] = w->n_evals - before;
-                if (st == AS_OK) sc->polish[b] = 2;
+                if (st == AS_EINTR && w->s_stopped) {
+                    st = AS_OK;
+                    sc->polish[b] = 0; /* overtaken (it may lead again if the other is abandoned) */
+                } else {
+                    sc->pol_lml[b] = lml;
+                    sc->pol_evals[b] = w->n_evals - before;
+                    if (st == AS_OK) sc->polish[b] = 2;
+                }
             } else if (sc->n_done == sc->n_starts) {
                 break; /* the final best is polished or being polished by another worker */
             } else {
@@ -478,6 +491,7 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
     sc.n_starts = n_starts;
     sc.polish_ftol = polish_ftol;
     atomic_init(&sc.stop, 0);
+    atomic_init(&sc.best, n_starts);
     sc.done = (unsigned char *)calloc(2 * n_starts, 1);
     sc.polish = sc.done ? sc.done + n_starts : NULL;
     sc.pol_theta = (double *)malloc((n_starts * n_free + n_starts) * sizeof(double));
@@ -545,6 +559,7 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
         w->qnwork = w->work + lwork;
         w->lqnwork = lqn;
         w->grad = w->qnwork + lqn;
+        w->polishing = n_starts;
         as_error_clear(&w->err);
     }
     int started = 1;

@@ -203,11 +203,9 @@ class GaussianProcessRegressor(BaseEstimator):
     def _y2d(self) -> np.ndarray:
         return self.y_train_.reshape(self.y_train_.shape[0], -1)
 
-    def _restart_starts(self) -> np.ndarray:
-        theta0 = self.kernel_.theta
-        starts = [theta0]
+    def _restart_starts(self, bounds: np.ndarray) -> np.ndarray:
+        starts = [self.kernel_.theta]
         if self.n_restarts_optimizer > 0:
-            bounds = self.kernel_.bounds
             if not np.isfinite(bounds).all():
                 raise ValueError("Multiple optimizer restarts (n_restarts_optimizer>0) require "
                                  "that all bounds are finite.")
@@ -216,13 +214,12 @@ class GaussianProcessRegressor(BaseEstimator):
         return np.array(starts)
 
     def _optimize_theta(self) -> np.ndarray:
-        starts = self._restart_starts()
         bounds = self.kernel_.bounds
+        starts = self._restart_starts(bounds)
         if callable(self.optimizer):
             return self._optimize_with_callable(starts, bounds)
         d = self.X_train_.shape[1]
-        spec = self.kernel_._spec(d)
-        free = self.kernel_._free_mask(d)
+        spec, free = self.kernel_._spec_and_free_mask(d)
         args = (spec, self.X_train_, self._y2d(), self._noise, free, bounds)
         # Every start stops by scipy's L-BFGS-B rules (pgtol 1e-5, factr 1e7), the same as
         # scikit-learn's, so equal budgets cost equal evaluations; then the best start alone is
