@@ -642,7 +642,12 @@ int as_gp_predict(const as_gp_model *gp, const double *Xs, size_t m, double *mea
     size_t lk = lwork - (m * n + cbuf + m);
     int st = as_kernel_matrix(gp->kernel, Xs, m, gp->X, n, Ks, kwork, lk, err);
     if (st != AS_OK) return st;
-    int prev = as_blas_threads_for((long)(n > m ? n : m), 0);
+    /* threads by the work, not the largest dimension: the solve costs n² m flops (the
+     * covariance's dsyrk n m²), so a small training set with many query points (BO candidates)
+     * stays on one thread, where waking OpenBLAS's workers costs more than it saves */
+    double flops = (double)n * (double)n * (double)m;
+    if (cov != NULL && (double)n * (double)m * (double)m > flops) flops = (double)n * m * m;
+    int prev = as_blas_threads_for((long)cbrt(flops), 0);
     as_fpmode fp = as_fp_flush_subnormals();
     as_blas_int nn = (as_blas_int)n, mm = (as_blas_int)m, no = (as_blas_int)n_out;
     const double one = 1.0, zero = 0.0, minus_one = -1.0;
