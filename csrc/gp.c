@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blas.h"
@@ -175,13 +176,22 @@ static int gp_lml_impl(const as_kernel *k, const double *X, size_t n, const doub
                             (int)info);
     /* W = ½ (Σ_c α_c α_cᵀ − n_out K⁻¹), lower triangle, in place */
     const double half_nout = 0.5 * (double)n_out;
-    for (size_t i = 0; i < n; ++i) {
-        const double *ai = alpha + i * n_out;
-        for (size_t j = 0; j <= i; ++j) {
-            const double *aj = alpha + j * n_out;
-            double s = 0.0;
-            for (size_t c = 0; c < n_out; ++c) s += ai[c] * aj[c];
-            K[i * n + j] = 0.5 * s - half_nout * K[i * n + j];
+    if (n_out == 1) { /* the usual case, in a loop that vectorizes */
+        for (size_t i = 0; i < n; ++i) {
+            const double hai = 0.5 * alpha[i];
+            double *row = K + i * n;
+#pragma omp simd
+            for (size_t j = 0; j <= i; ++j) row[j] = hai * alpha[j] - 0.5 * row[j];
+        }
+    } else {
+        for (size_t i = 0; i < n; ++i) {
+            const double *ai = alpha + i * n_out;
+            for (size_t j = 0; j <= i; ++j) {
+                const double *aj = alpha + j * n_out;
+                double s = 0.0;
+                for (size_t c = 0; c < n_out; ++c) s += ai[c] * aj[c];
+                K[i * n + j] = 0.5 * s - half_nout * K[i * n + j];
+            }
         }
     }
     st = as_kernel_gradient_fold(k, X, n, K, gall, err);
@@ -194,6 +204,41 @@ static int gp_lml_impl(const as_kernel *k, const double *X, size_t n, const doub
 
 /* ------------------------------------------------------------------ hyperparameter optimization */
 
+/* The schedule shared by the workers (everything below `mu` is guarded by it).  Starts are taken
+ * in index order; a worker left without a start polishes the best finished start ahead of time
+ * (see gp.h).  Every start and every polish gives the same result whichever thread runs it, so
+ * the output does not depend on the schedule. */
+/* Abandoning hopeless starts (see gp.h): after AS_GP_ABANDON_MIN_EVALS evaluations, a start
+ * whose best value b so far is below start 0's optimum by more than AS_GP_ABANDON_MARGIN and
+ * by more than AS_GP_ABANDON_RATE times its gain over the last AS_GP_ABANDON_WINDOW
+ * evaluations is stopped.  Per start, T = min over its evaluations of
+ * b + max(margin, rate * gain) decides: abandoned iff start 0's value exceeds T. */
+#define AS_GP_ABANDON_MIN_EVALS 10
+#define AS_GP_ABANDON_WINDOW 5
+#define AS_GP_ABANDON_RATE 10.0
+#define AS_GP_ABANDON_MARGIN 3.0
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t n_starts, next_start, n_done;
+    int abandon;             /* abandon hopeless starts once start 0 is done                  */
+    atomic_int thr_known;    /* start 0 is done: thr holds its value (-inf if it failed)      */
+    double thr;
+    double *start_theta;     /* n_starts x n_free: the start points (an abandoned start's row) */
+    double *tmin;            /* n_starts: T of each finished start                            */
+    unsigned char *abandoned;/* n_starts                                                       */
+    long *start_evals;       /* n_starts: evaluations of each start's own run                 */
+    unsigned char *done;     /* n_starts: the start's own run has finished                  */
+    unsigned char *polish;   /* n_starts: 0 not polished, 1 being polished, 2 polished        */
+    double *pol_theta;       /* n_starts x n_free: polished optimum                           */
+    double *pol_lml;         /* n_starts                                                       */
+    long *pol_evals;         /* n_starts                                                       */
+    double polish_ftol;      /* 0: no polish                                                    */
+    atomic_size_t best;      /* best_finished(), republished whenever it may change            */
+    atomic_int stop;
+} opt_sched;
+
 typedef struct {
     /* problem (shared, read-only) */
     const as_kernel *base;
@@ -205,9 +250,7 @@ typedef struct {
     const as_qn_options *opt;
     double *thetas, *lmls;
     size_t n_starts;
-    atomic_int *stop;
-    atomic_size_t *next_start; /* dynamic schedule: each start's result does not depend on
-                                  which thread runs it, so any schedule gives the same output */
+    opt_sched *sched;
     /* per worker */
     int worker, n_workers;
     const as_interrupt *intr; /* only the calling thread polls */
@@ -218,14 +261,54 @@ typedef struct {
     long n_evals;
     int status;
     as_error err;
+    /* the running start, for abandoning it: evaluations, best value, its last
+     * AS_GP_ABANDON_WINDOW + 1 values (a ring), T so far, and whether it was stopped */
+    long s_evals;
+    double s_best, s_ring[AS_GP_ABANDON_WINDOW + 1], s_tmin;
+    int s_track, s_stopped;
+    size_t polishing; /* the start this worker is polishing ahead of time, n_starts if none */
 } opt_worker;
+
+static void abandon_reset(opt_worker *w, int track)
+{
+    w->s_evals = 0;
+    w->s_best = -INFINITY;
+    w->s_tmin = INFINITY;
+    w->s_track = track;
+    w->s_stopped = 0;
+}
+
+/* After an evaluation with value lml (-inf if it failed): update T of the running start. */
+static void abandon_record(opt_worker *w, double lml)
+{
+    if (lml > w->s_best) w->s_best = lml;
+    const long e = ++w->s_evals;
+    w->s_ring[e % (AS_GP_ABANDON_WINDOW + 1)] = w->s_best;
+    if (e < AS_GP_ABANDON_MIN_EVALS || e <= AS_GP_ABANDON_WINDOW || !isfinite(w->s_best)) return;
+    const double old = w->s_ring[(e - AS_GP_ABANDON_WINDOW) % (AS_GP_ABANDON_WINDOW + 1)];
+    const double gain = isfinite(old) ? w->s_best - old : INFINITY;
+    const double t = w->s_best + fmax(AS_GP_ABANDON_MARGIN, AS_GP_ABANDON_RATE * gain);
+    if (t < w->s_tmin) w->s_tmin = t;
+}
+
+static int abandon_now(const opt_worker *w)
+{
+    const opt_sched *sc = w->sched;
+    return w->s_track && atomic_load_explicit(&sc->thr_known, memory_order_acquire) &&
+           sc->thr > w->s_tmin;
+}
 
 static int gp_objective(void *ctx, const double *theta, double *f, double *g)
 {
     opt_worker *w = (opt_worker *)ctx;
-    if (atomic_load(w->stop)) return AS_EINTR;
+    if (atomic_load(&w->sched->stop)) return AS_EINTR;
     if (as_interrupted(w->intr)) {
-        atomic_store(w->stop, 1);
+        atomic_store(&w->sched->stop, 1);
+        return AS_EINTR;
+    }
+    if (abandon_now(w) ||
+        (w->polishing < w->n_starts && atomic_load(&w->sched->best) != w->polishing)) {
+        w->s_stopped = 1; /* abandoned, or polishing a start that no longer leads */
         return AS_EINTR;
     }
     for (size_t q = 0; q < w->n_free; ++q) w->params[w->free_idx[q]] = exp(theta[q]);
@@ -233,34 +316,139 @@ static int gp_objective(void *ctx, const double *theta, double *f, double *g)
     ++w->n_evals;
     int st = as_gp_lml(&w->k, w->X, w->n, w->y, w->n_out, w->noise, w->free, &lml, w->grad,
                        w->work, w->lwork, NULL);
+    if (w->s_track) abandon_record(w, st == AS_OK ? lml : -INFINITY);
     if (st != AS_OK) return st; /* not PD: an infinitely bad point for the quasi-Newton */
     *f = -lml;
     for (size_t q = 0; q < w->n_free; ++q) g[q] = -w->grad[q];
     return AS_OK;
 }
 
+/* Minimize from theta (in place) with options opt; *lml = the value reached (-inf if none). */
+static int opt_minimize(opt_worker *w, double *theta, const as_qn_options *opt, double *lml)
+{
+    as_qn_result res;
+    *lml = -INFINITY;
+    int st = as_qn_minimize(gp_objective, w, w->n_free, theta, w->lower, w->upper, opt,
+                            w->qnwork, w->lqnwork, &res, &w->err);
+    if (st == AS_EINTR) *lml = isfinite(res.f) ? -res.f : -INFINITY;
+    else if (st == AS_OK)
+        *lml = (res.reason == AS_QN_NO_FINITE_START || !isfinite(res.f)) ? -INFINITY : -res.f;
+    return st;
+}
+
+/* The best finished start: highest finite lml, lowest index on ties; n_starts if none. */
+static size_t best_finished(const opt_sched *sc, const double *lmls)
+{
+    size_t best = sc->n_starts;
+    for (size_t s = 0; s < sc->n_starts; ++s)
+        if (sc->done[s] && isfinite(lmls[s]) && (best == sc->n_starts || lmls[s] > lmls[best]))
+            best = s;
+    return best;
+}
+
+/* Once start 0's value is known, every finished start whose T is below it is abandoned: its
+ * row goes back to its start point with value -inf (the same whether it was stopped early or
+ * had finished before start 0 did).  Called with the mutex held. */
+static void abandon_finished(opt_sched *sc, const opt_worker *w)
+{
+    if (!atomic_load_explicit(&sc->thr_known, memory_order_relaxed)) return;
+    for (size_t s = 1; s < sc->n_starts; ++s)
+        if (sc->done[s] && !sc->abandoned[s] && sc->thr > sc->tmin[s]) {
+            sc->abandoned[s] = 1;
+            w->lmls[s] = -INFINITY;
+            memcpy(w->thetas + s * w->n_free, sc->start_theta + s * w->n_free,
+                   w->n_free * sizeof(double));
+        }
+}
+
+static void opt_wait(opt_worker *w)
+{
+    /* timed, so that the calling thread keeps polling for an interruption while it waits */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 20 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec += 1;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&w->sched->cv, &w->sched->mu, &ts);
+    if (as_interrupted(w->intr)) atomic_store(&w->sched->stop, 1);
+}
+
 static void *opt_run(void *arg)
 {
     opt_worker *w = (opt_worker *)arg;
+    opt_sched *sc = w->sched;
     as_fpmode fp = as_fp_flush_subnormals(); /* per thread: MXCSR is thread-local */
-    for (;;) {
-        size_t s = atomic_fetch_add(w->next_start, 1);
-        if (s >= w->n_starts || atomic_load(w->stop)) break;
-        double *theta = w->thetas + s * w->n_free;
-        as_qn_result res;
-        int st = as_qn_minimize(gp_objective, w, w->n_free, theta, w->lower, w->upper, w->opt,
-                                w->qnwork, w->lqnwork, &res, &w->err);
-        if (st == AS_EINTR) {
-            w->status = AS_EINTR;
-            w->lmls[s] = isfinite(res.f) ? -res.f : -INFINITY;
-            break;
+    as_qn_options popt = *w->opt;
+    popt.ftol = sc->polish_ftol;
+    pthread_mutex_lock(&sc->mu);
+    while (!atomic_load(&sc->stop)) {
+        int st = AS_OK;
+        if (sc->next_start < sc->n_starts) {
+            size_t s = sc->next_start++;
+            pthread_mutex_unlock(&sc->mu);
+            double lml;
+            abandon_reset(w, sc->abandon && s > 0);
+            const long before = w->n_evals;
+            st = opt_minimize(w, w->thetas + s * w->n_free, w->opt, &lml);
+            if (st == AS_EINTR && w->s_stopped) st = AS_OK; /* abandoned, not interrupted */
+            pthread_mutex_lock(&sc->mu);
+            w->lmls[s] = lml;
+            sc->start_evals[s] = w->n_evals - before;
+            sc->tmin[s] = w->s_track ? w->s_tmin : INFINITY;
+            w->s_track = 0;
+            if (st == AS_OK) {
+                sc->done[s] = 1;
+                sc->n_done++;
+                if (s == 0 && sc->abandon) {
+                    sc->thr = lml;
+                    atomic_store_explicit(&sc->thr_known, 1, memory_order_release);
+                }
+                abandon_finished(sc, w);
+                atomic_store(&sc->best, best_finished(sc, w->lmls));
+            }
+        } else {
+            if (sc->polish_ftol <= 0.0) break;
+            size_t b = best_finished(sc, w->lmls);
+            if (b < sc->n_starts && sc->polish[b] == 0) {
+                /* the best so far: polish it now; a later start that overtakes it stops
+                 * this polish at its next evaluation (the work is then discarded) */
+                sc->polish[b] = 1;
+                double *pt = sc->pol_theta + b * w->n_free;
+                memcpy(pt, w->thetas + b * w->n_free, w->n_free * sizeof(double));
+                pthread_mutex_unlock(&sc->mu);
+                long before = w->n_evals;
+                double lml;
+                w->polishing = b;
+                w->s_stopped = 0;
+                st = opt_minimize(w, pt, &popt, &lml);
+                w->polishing = sc->n_starts;
+                pthread_mutex_lock(&sc->mu);
+                if (st == AS_EINTR && w->s_stopped) {
+                    st = AS_OK;
+                    sc->polish[b] = 0; /* overtaken (it may lead again if the other is abandoned) */
+                } else {
+                    sc->pol_lml[b] = lml;
+                    sc->pol_evals[b] = w->n_evals - before;
+                    if (st == AS_OK) sc->polish[b] = 2;
+                }
+            } else if (sc->n_done == sc->n_starts) {
+                break; /* the final best is polished or being polished by another worker */
+            } else {
+                opt_wait(w); /* a start is still running elsewhere */
+                continue;
+            }
         }
+        pthread_cond_broadcast(&sc->cv);
         if (st != AS_OK) {
             w->status = st;
+            atomic_store(&sc->stop, 1); /* the others stop at their next evaluation */
             break;
         }
-        w->lmls[s] = (res.reason == AS_QN_NO_FINITE_START || !isfinite(res.f)) ? -INFINITY : -res.f;
     }
+    pthread_cond_broadcast(&sc->cv);
+    pthread_mutex_unlock(&sc->mu);
     as_fp_restore(fp);
     return NULL;
 }
@@ -268,13 +456,16 @@ static void *opt_run(void *arg)
 int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *y, size_t n_out,
                    const double *noise, const unsigned char *is_free, const double *log_lower,
                    const double *log_upper, size_t n_starts, double *thetas, double *lmls,
-                   long *n_evals, const as_qn_options *opt, int n_threads,
-                   const as_interrupt *intr, as_error *err)
+                   long n_evals[2], const as_qn_options *opt, double polish_ftol, int abandon,
+                   int n_threads, const as_interrupt *intr, as_error *err)
 {
     if (n == 0) return as_error_set(err, AS_EINVAL, "X has 0 samples; at least 1 is required");
+    if (!(polish_ftol >= 0.0) || !isfinite(polish_ftol))
+        return as_error_set(err, AS_EINVAL, "polish_ftol must be finite and >= 0, got %g",
+                            polish_ftol);
     size_t P = k->n_params, n_free = 0;
     for (size_t p = 0; p < P; ++p) n_free += (is_free == NULL || is_free[p]) ? 1 : 0;
-    *n_evals = 0;
+    n_evals[0] = n_evals[1] = 0;
     for (size_t s = 0; s < n_starts; ++s) lmls[s] = -INFINITY;
     if (n_free == 0 || n_starts == 0) return AS_OK;
     as_qn_options defaults;
@@ -295,16 +486,43 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
     size_t *free_idx = (size_t *)malloc(n_free * sizeof(size_t));
     double *mem = as_alloc_doubles(per_worker * (size_t)n_threads);
     pthread_t *tids = (pthread_t *)calloc((size_t)n_threads, sizeof(pthread_t));
-    atomic_int stop;
-    atomic_init(&stop, 0);
-    atomic_size_t next_start;
-    atomic_init(&next_start, 0);
+    opt_sched sc;
+    memset(&sc, 0, sizeof sc);
+    sc.n_starts = n_starts;
+    sc.polish_ftol = polish_ftol;
+    atomic_init(&sc.stop, 0);
+    atomic_init(&sc.best, n_starts);
+    sc.done = (unsigned char *)calloc(2 * n_starts, 1);
+    sc.polish = sc.done ? sc.done + n_starts : NULL;
+    sc.pol_theta = (double *)malloc((n_starts * n_free + n_starts) * sizeof(double));
+    sc.pol_lml = sc.pol_theta ? sc.pol_theta + n_starts * n_free : NULL;
+    sc.pol_evals = (long *)calloc(2 * n_starts, sizeof(long));
+    sc.start_evals = sc.pol_evals ? sc.pol_evals + n_starts : NULL;
+    sc.abandon = abandon != 0;
+    atomic_init(&sc.thr_known, 0);
+    sc.thr = -INFINITY;
+    sc.start_theta = (double *)malloc((n_starts * n_free + n_starts) * sizeof(double));
+    sc.tmin = sc.start_theta ? sc.start_theta + n_starts * n_free : NULL;
+    sc.abandoned = (unsigned char *)calloc(n_starts, 1);
+    int sync_ok = 0;
     int status = AS_OK;
-    if (!workers || !free_idx || !mem || !tids) {
+    if (!workers || !free_idx || !mem || !tids || !sc.done || !sc.pol_theta || !sc.pol_evals ||
+        !sc.start_theta || !sc.abandoned) {
         status = as_error_set(err, AS_ENOMEM, "out of memory for GP optimization workspaces "
                               "(%zu doubles per thread)", per_worker);
         goto done;
     }
+    if (pthread_mutex_init(&sc.mu, NULL) != 0) {
+        status = as_error_set(err, AS_ENOMEM, "could not create a mutex");
+        goto done;
+    }
+    if (pthread_cond_init(&sc.cv, NULL) != 0) {
+        pthread_mutex_destroy(&sc.mu);
+        status = as_error_set(err, AS_ENOMEM, "could not create a condition variable");
+        goto done;
+    }
+    sync_ok = 1;
+    memcpy(sc.start_theta, thetas, n_starts * n_free * sizeof(double));
     for (size_t p = 0, q = 0; p < P; ++p)
         if (is_free == NULL || is_free[p]) free_idx[q++] = p;
     int prev_blas = (n_threads > 1) ? OPENBLAS_FUNC(openblas_get_num_threads)()
@@ -328,8 +546,7 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
         w->thetas = thetas;
         w->lmls = lmls;
         w->n_starts = n_starts;
-        w->stop = &stop;
-        w->next_start = &next_start;
+        w->sched = &sc;
         w->worker = t;
         w->n_workers = n_threads;
         w->intr = (t == 0) ? intr : NULL;
@@ -342,6 +559,7 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
         w->qnwork = w->work + lwork;
         w->lqnwork = lqn;
         w->grad = w->qnwork + lqn;
+        w->polishing = n_starts;
         as_error_clear(&w->err);
     }
     int started = 1;
@@ -349,25 +567,54 @@ int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *
         if (pthread_create(&tids[t], NULL, opt_run, &workers[t]) != 0) break;
         ++started;
     }
-    /* any worker whose thread could not start runs here, after worker 0 */
+    /* any worker whose thread could not start runs here, after worker 0 (worker 0 only waits
+     * for work that a running thread has taken, so it cannot wait for them) */
     opt_run(&workers[0]);
     for (int t = started; t < n_threads; ++t) opt_run(&workers[t]);
     for (int t = 1; t < started; ++t) pthread_join(tids[t], NULL);
     as_blas_set_threads(prev_blas);
+    /* a failure stops the other workers (they see AS_EINTR): report the failure itself */
+    long spent = 0;
     for (int t = 0; t < n_threads; ++t) {
-        *n_evals += workers[t].n_evals;
-        if (workers[t].status == AS_EINTR) status = AS_EINTR;
-        else if (workers[t].status != AS_OK && status == AS_OK) {
+        spent += workers[t].n_evals;
+        if (workers[t].status != AS_OK && workers[t].status != AS_EINTR && status == AS_OK) {
             status = workers[t].status;
             if (err) *err = workers[t].err;
         }
     }
+    if (status == AS_OK && atomic_load(&sc.stop)) status = AS_EINTR;
+    /* counted: the evaluations the result depends on (every start's own run except those
+     * abandoned, whose length depends on when start 0 finished, and the winning polish) */
+    long counted = 0;
+    for (size_t s = 0; s < n_starts; ++s)
+        if (!sc.abandoned[s]) counted += sc.start_evals[s];
+    if (status == AS_OK && polish_ftol > 0.0) {
+        size_t b = best_finished(&sc, lmls);
+        if (b < n_starts && sc.polish[b] == 2) {
+            counted += sc.pol_evals[b];
+            if (sc.pol_lml[b] >= lmls[b]) {
+                memcpy(thetas + b * n_free, sc.pol_theta + b * n_free, n_free * sizeof(double));
+                lmls[b] = sc.pol_lml[b];
+            }
+        }
+    }
+    n_evals[0] = counted;
+    n_evals[1] = spent - counted;
     if (status == AS_EINTR) as_error_set(err, AS_EINTR, "hyperparameter optimization interrupted");
 done:
+    if (sync_ok) {
+        pthread_cond_destroy(&sc.cv);
+        pthread_mutex_destroy(&sc.mu);
+    }
     free(workers);
     free(free_idx);
     as_free_doubles(mem);
     free(tids);
+    free(sc.done);
+    free(sc.pol_theta);
+    free(sc.pol_evals);
+    free(sc.start_theta);
+    free(sc.abandoned);
     return status;
 }
 
@@ -395,7 +642,12 @@ int as_gp_predict(const as_gp_model *gp, const double *Xs, size_t m, double *mea
     size_t lk = lwork - (m * n + cbuf + m);
     int st = as_kernel_matrix(gp->kernel, Xs, m, gp->X, n, Ks, kwork, lk, err);
     if (st != AS_OK) return st;
-    int prev = as_blas_threads_for((long)(n > m ? n : m), 0);
+    /* threads by the work, not the largest dimension: the solve costs n² m flops (the
+     * covariance's dsyrk n m²), so a small training set with many query points (BO candidates)
+     * stays on one thread, where waking OpenBLAS's workers costs more than it saves */
+    double flops = (double)n * (double)n * (double)m;
+    if (cov != NULL && (double)n * (double)m * (double)m > flops) flops = (double)n * m * m;
+    int prev = as_blas_threads_for((long)cbrt(flops), 0);
     as_fpmode fp = as_fp_flush_subnormals();
     as_blas_int nn = (as_blas_int)n, mm = (as_blas_int)m, no = (as_blas_int)n_out;
     const double one = 1.0, zero = 0.0, minus_one = -1.0;

@@ -56,13 +56,30 @@ int as_gp_lml(const as_kernel *k, const double *X, size_t n, const double *y, si
  * [log_lower, log_upper] (n_free each), from n_starts start points thetas (n_starts x n_free;
  * on return each row holds the optimum reached from it and lmls[s] its value, -inf if the
  * start was not finite).  Starts run in up to n_threads threads (one BLAS thread each), start s
- * always on the same data, so results do not depend on n_threads.  *n_evals: total objective
- * evaluations.  Workspaces are allocated once per thread and reused by every evaluation. */
+ * always on the same data, so results do not depend on n_threads.
+ * polish_ftol > 0: the best start (highest lml, lowest index on ties) is minimized once more
+ * from its optimum with ftol = polish_ftol, and its row replaced by the result if that is at
+ * least as good.  A thread left without a start polishes the best start finished so far ahead
+ * of time, so the polish overlaps the starts still running; when a later start overtakes it,
+ * that work is wasted and the new best is polished.  The output is the same as polishing after
+ * all starts.
+ * abandon != 0: a start s > 0 that is clearly heading for a worse optimum than start 0's is
+ * abandoned: its row keeps the start point and lmls[s] = -inf.  With b the best value of s
+ * after e >= 10 evaluations and g its gain over the last 5, s is abandoned when start 0's
+ * optimum exceeds b + max(3, 10 g) at any e (3 nats: a likelihood ratio of 20; 10 g: what ten
+ * more windows at the current rate would gain).  Start 0's optimum is known only when it
+ * finishes; a start that is still running then stops at its next evaluation, one that finished
+ * earlier is judged on its whole run, so which starts are abandoned does not depend on
+ * n_threads or timing, only how many evaluations they spent before stopping.
+ * n_evals[0]: objective evaluations of every start that was not abandoned plus the polish of the
+ * best one (independent of n_threads); n_evals[1]: the others (abandoned starts, ahead-of-time
+ * polishes that were discarded).
+ * Workspaces are allocated once per thread and reused by every evaluation. */
 int as_gp_optimize(const as_kernel *k, const double *X, size_t n, const double *y, size_t n_out,
                    const double *noise, const unsigned char *is_free, const double *log_lower,
                    const double *log_upper, size_t n_starts, double *thetas, double *lmls,
-                   long *n_evals, const as_qn_options *opt, int n_threads,
-                   const as_interrupt *intr, as_error *err);
+                   long n_evals[2], const as_qn_options *opt, double polish_ftol, int abandon,
+                   int n_threads, const as_interrupt *intr, as_error *err);
 
 /* Predictive mean (m x n_out), standard deviation (m x n_out, may be NULL) and covariance
  * (m x m x n_out, may be NULL) at Xs, de-normalized with y_mean/y_std as scikit-learn does:

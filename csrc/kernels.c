@@ -263,6 +263,115 @@ static inline size_t row_end(size_t i, size_t m, int lower)
     return lower ? i + 1 : m;
 }
 
+/* Rows of squared distances and of weighted squared coordinate differences, with the input
+ * dimension D a compile-time constant (the dispatchers below instantiate D = 1..AS_ROW_MAXD):
+ * one pass over the row with every coordinate difference in registers, where a pass per
+ * dimension re-reads and re-writes the row D times.  The sums are taken in the same order as
+ * that per-dimension loop (a = 0, 1, ...), so the values are the same. */
+#define AS_ROW_MAXD 8
+
+/* row[j] = Σ_a (x[a] - YT[a ld + j])², j < end */
+static inline __attribute__((always_inline)) void sqdist_row_d(const double *x, const double *YT,
+                                                              size_t ld, size_t end, size_t D,
+                                                              double *row)
+{
+#pragma omp simd
+    for (size_t j = 0; j < end; ++j) {
+        double s = 0.0;
+        for (size_t a = 0; a < D; ++a) {
+            double t = x[a] - YT[a * ld + j];
+            s += t * t;
+        }
+        row[j] = s;
+    }
+}
+
+static inline __attribute__((always_inline)) void sqdist_row(const double *x, const double *YT,
+                                                            size_t ld, size_t end, size_t d,
+                                                            double *row)
+{
+    switch (d) {
+    case 1: sqdist_row_d(x, YT, ld, end, 1, row); return;
+    case 2: sqdist_row_d(x, YT, ld, end, 2, row); return;
+    case 3: sqdist_row_d(x, YT, ld, end, 3, row); return;
+    case 4: sqdist_row_d(x, YT, ld, end, 4, row); return;
+    case 5: sqdist_row_d(x, YT, ld, end, 5, row); return;
+    case 6: sqdist_row_d(x, YT, ld, end, 6, row); return;
+    case 7: sqdist_row_d(x, YT, ld, end, 7, row); return;
+    case 8: sqdist_row_d(x, YT, ld, end, 8, row); return;
+    default: break;
+    }
+    for (size_t j = 0; j < end; ++j) row[j] = 0.0;
+    for (size_t a = 0; a < d; ++a) {
+        const double xa = x[a];
+        const double *yrow = YT + a * ld;
+        for (size_t j = 0; j < end; ++j) {
+            double t = xa - yrow[j];
+            row[j] += t * t;
+        }
+    }
+}
+
+/* acc[a] += Σ_j w[j] (x[a] - YT[a ld + j])², j < end, for every a < D */
+static inline __attribute__((always_inline)) void wsq_row_d(const double *x, const double *YT,
+                                                           size_t ld, size_t end,
+                                                           const double *w, size_t D,
+                                                           double *acc)
+{
+    double g0 = 0.0, g1 = 0.0, g2 = 0.0, g3 = 0.0, g4 = 0.0, g5 = 0.0, g6 = 0.0, g7 = 0.0;
+    const double x0 = x[0], x1 = D > 1 ? x[1] : 0.0, x2 = D > 2 ? x[2] : 0.0,
+                 x3 = D > 3 ? x[3] : 0.0, x4 = D > 4 ? x[4] : 0.0, x5 = D > 5 ? x[5] : 0.0,
+                 x6 = D > 6 ? x[6] : 0.0, x7 = D > 7 ? x[7] : 0.0;
+#define AS_WSQ_TERM(k)                                                                          \
+    if (D > k) {                                                                                \
+        double t = x##k - YT[k * ld + j];                                                       \
+        g##k += wj * t * t;                                                                     \
+    }
+#pragma omp simd reduction(+ : g0, g1, g2, g3, g4, g5, g6, g7)
+    for (size_t j = 0; j < end; ++j) {
+        const double wj = w[j];
+        AS_WSQ_TERM(0)
+        AS_WSQ_TERM(1)
+        AS_WSQ_TERM(2)
+        AS_WSQ_TERM(3)
+        AS_WSQ_TERM(4)
+        AS_WSQ_TERM(5)
+        AS_WSQ_TERM(6)
+        AS_WSQ_TERM(7)
+    }
+#undef AS_WSQ_TERM
+    const double g[AS_ROW_MAXD] = {g0, g1, g2, g3, g4, g5, g6, g7};
+    for (size_t a = 0; a < D; ++a) acc[a] += g[a];
+}
+
+static inline __attribute__((always_inline)) void wsq_row(const double *x, const double *YT,
+                                                         size_t ld, size_t end, const double *w,
+                                                         size_t d, double *acc)
+{
+    switch (d) {
+    case 1: wsq_row_d(x, YT, ld, end, w, 1, acc); return;
+    case 2: wsq_row_d(x, YT, ld, end, w, 2, acc); return;
+    case 3: wsq_row_d(x, YT, ld, end, w, 3, acc); return;
+    case 4: wsq_row_d(x, YT, ld, end, w, 4, acc); return;
+    case 5: wsq_row_d(x, YT, ld, end, w, 5, acc); return;
+    case 6: wsq_row_d(x, YT, ld, end, w, 6, acc); return;
+    case 7: wsq_row_d(x, YT, ld, end, w, 7, acc); return;
+    case 8: wsq_row_d(x, YT, ld, end, w, 8, acc); return;
+    default: break;
+    }
+    for (size_t a = 0; a < d; ++a) {
+        const double xa = x[a];
+        const double *col = YT + a * ld;
+        double ga = 0.0;
+#pragma omp simd reduction(+ : ga)
+        for (size_t j = 0; j < end; ++j) {
+            double t = xa - col[j];
+            ga += w[j] * t * t;
+        }
+        acc[a] += ga;
+    }
+}
+
 /* Scaled squared distances for a stationary leaf into K.  Xs (n x d) and YsT (d x m) are the
  * inputs divided by the length scales (or copied), YsT transposed so that the innermost loop runs
  * over contiguous columns. */
@@ -277,19 +386,8 @@ static void scaled_sqdist_block(const double *X, size_t n, const double *Y, size
     for (size_t j = 0; j < m; ++j)
         for (size_t a = 0; a < d; ++a)
             YsT[a * m + j] = ls ? Y[j * d + a] / ls[nls == 1 ? 0 : a] : Y[j * d + a];
-    for (size_t i = 0; i < n; ++i) {
-        double *row = K + i * m;
-        size_t end = row_end(i, m, lower);
-        for (size_t j = 0; j < end; ++j) row[j] = 0.0;
-        for (size_t a = 0; a < d; ++a) {
-            const double xa = Xs[i * d + a];
-            const double *yrow = YsT + a * m;
-            for (size_t j = 0; j < end; ++j) {
-                double t = xa - yrow[j];
-                row[j] += t * t;
-            }
-        }
-    }
+    for (size_t i = 0; i < n; ++i)
+        sqdist_row(Xs + i * d, YsT, m, row_end(i, m, lower), d, K + i * m);
 }
 
 AS_SIMD_CLONES
@@ -532,15 +630,7 @@ static double fold_scaled(const as_kernel_node *nd, const double *p, const doubl
     for (size_t i = 0; i < n; ++i) {
         const size_t end = i + 1;
         const double *Wrow = W + i * n;
-        for (size_t j = 0; j < end; ++j) r2[j] = 0.0;
-        for (size_t a = 0; a < d; ++a) {
-            const double xa = Xs[i * d + a];
-            const double *col = XsT + a * n;
-            for (size_t j = 0; j < end; ++j) {
-                double t = xa - col[j];
-                r2[j] += t * t;
-            }
-        }
+        sqdist_row(Xs + i * d, XsT, n, end, d, r2);
         double Srow = 0.0;
         /* w[j] <- W'_ij h(r_ij); Srow += W'_ij v(r_ij); one loop per profile so that each
          * vectorizes without evaluating the others */
@@ -589,17 +679,7 @@ static double fold_scaled(const as_kernel_node *nd, const double *p, const doubl
             for (size_t j = 0; j < end; ++j) gi += w[j] * r2[j];
             acc[0] += gi;
         } else {
-            for (size_t a = 0; a < d; ++a) {
-                const double xa = Xs[i * d + a];
-                const double *col = XsT + a * n;
-                double ga = 0.0;
-#pragma omp simd reduction(+ : ga)
-                for (size_t j = 0; j < end; ++j) {
-                    double t = xa - col[j];
-                    ga += w[j] * t * t;
-                }
-                acc[a] += ga;
-            }
+            wsq_row(Xs + i * d, XsT, n, end, w, d, acc);
         }
     }
     for (size_t a = 0; a < (size_t)nd->n_params; ++a) g[a] += s * acc[a];

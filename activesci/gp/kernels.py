@@ -245,15 +245,19 @@ class Kernel:
         raise NotImplementedError
 
     def _spec(self, d: int):
+        return self._spec_and_free_mask(d)[0]
+
+    def _free_mask(self, d: int) -> Tuple[bool, ...]:
+        return tuple(f for n in self._nodes(d) for f in n[4])
+
+    def _spec_and_free_mask(self, d: int):
+        """``(_spec(d), _free_mask(d))`` from one walk of the tree."""
         nodes = self._nodes(d)
         types = tuple(n[0] for n in nodes)
         counts = tuple(n[1] for n in nodes)
         nus = tuple(float(n[2]) for n in nodes)
         params = np.array([v for n in nodes for v in n[3]], dtype=float)
-        return (types, counts, nus, params, int(d))
-
-    def _free_mask(self, d: int) -> Tuple[bool, ...]:
-        return tuple(f for n in self._nodes(d) for f in n[4])
+        return (types, counts, nus, params, int(d)), tuple(f for n in nodes for f in n[4])
 
     def __call__(self, X, Y=None, eval_gradient: bool = False):
         """Kernel matrix k(X, Y) and, with ``eval_gradient``, dK/dtheta (n, n, n_dims).

@@ -222,17 +222,17 @@ static void test_optimize_improves_and_is_thread_independent(void)
     as_rng r;
     as_rng_init(&r, 6, 0);
     for (int i = 0; i < 15; ++i) starts1[i] = starts2[i] = i < 5 ? 0.0 : 4.0 * as_rng_uniform(&r) - 2.0;
-    long ev1, ev2;
+    long ev1[2], ev2[2];
     as_error err;
     size_t lw = as_gp_workspace_size(&k, n, 1);
     double *work = malloc(lw * sizeof(double)), lml0;
     as_gp_lml(&k, X, n, y, 1, noise, NULL, &lml0, NULL, work, lw, &err);
-    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 3, starts1, lml1, &ev1, NULL, 1,
-                            NULL, &err) == AS_OK);
-    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 3, starts2, lml2, &ev2, NULL, 2,
-                            NULL, &err) == AS_OK);
+    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 3, starts1, lml1, ev1, NULL,
+                            0.0, 0, 1, NULL, &err) == AS_OK);
+    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 3, starts2, lml2, ev2, NULL,
+                            0.0, 0, 2, NULL, &err) == AS_OK);
     AS_CHECK(lml1[0] > lml0 + 1.0);
-    AS_CHECK(ev1 == ev2 && ev1 > 3);
+    AS_CHECK(ev1[0] == ev2[0] && ev1[0] > 3 && ev1[1] == 0 && ev2[1] == 0);
     for (int i = 0; i < 3; ++i) AS_CHECK(lml1[i] == lml2[i]);
     for (int i = 0; i < 15; ++i) AS_CHECK(starts1[i] == starts2[i]);
     /* the reported value is the lml at the reported point */
@@ -243,6 +243,123 @@ static void test_optimize_improves_and_is_thread_independent(void)
     free(work);
 }
 
+/* The polish of the best start gives the same result with any number of threads (the
+ * ahead-of-time polish on an idle thread included) as polishing it after all starts. */
+static void test_optimize_polish_is_thread_independent(void)
+{
+    enum { n = 40, d = 3, S = 5 };
+    double X[n * d], y[n], noise[n];
+    make_data(n, d, X, y, 7);
+    for (size_t i = 0; i < n; ++i) noise[i] = 1e-10;
+    double p[5] = {1.0, 1.0, 1.0, 1.0, 1.0};
+    as_kernel k = {5, nodes_cmw, 5, p, d};
+    double lo[5], hi[5];
+    for (int q = 0; q < 5; ++q) {
+        lo[q] = log(1e-5);
+        hi[q] = log(1e5);
+    }
+    double starts[S * 5];
+    as_rng r;
+    as_rng_init(&r, 8, 0);
+    for (int i = 0; i < S * 5; ++i) starts[i] = i < 5 ? 0.0 : 8.0 * as_rng_uniform(&r) - 4.0;
+    as_error err;
+    /* reference: loose starts on one thread, then the best polished on its own */
+    double ref[S * 5], ref_lml[S];
+    long ev_ref[2], ev_pol[2];
+    memcpy(ref, starts, sizeof starts);
+    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, S, ref, ref_lml, ev_ref, NULL,
+                            0.0, 0, 1, NULL, &err) == AS_OK);
+    size_t b = 0;
+    for (size_t s = 1; s < S; ++s)
+        if (ref_lml[s] > ref_lml[b]) b = s;
+    double pol[5], pol_lml;
+    memcpy(pol, ref + b * 5, sizeof pol);
+    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 1, pol, &pol_lml, ev_pol, NULL,
+                            0.0, 0, 1, NULL, &err) == AS_OK);
+    /* (a polish with the loose tolerance again: only the schedule is under test) */
+    if (pol_lml >= ref_lml[b]) {
+        memcpy(ref + b * 5, pol, sizeof pol);
+        ref_lml[b] = pol_lml;
+    }
+    for (int threads = 1; threads <= 4; ++threads) {
+        double th[S * 5], lml[S];
+        long ev[2];
+        memcpy(th, starts, sizeof starts);
+        as_qn_options opt;
+        as_qn_default_options(&opt);
+        AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, S, th, lml, ev, &opt,
+                                opt.ftol, 0, threads, NULL, &err) == AS_OK);
+        for (int i = 0; i < S; ++i) AS_CHECK(lml[i] == ref_lml[i]);
+        for (int i = 0; i < S * 5; ++i) AS_CHECK(th[i] == ref[i]);
+        AS_CHECK(ev[0] == ev_ref[0] + ev_pol[0]);
+        AS_CHECK(ev[1] >= 0);
+    }
+    double th[5];
+    long ev[2];
+    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, 1, th, ref_lml, ev, NULL, -1.0,
+                            0, 1, NULL, &err) == AS_EINVAL);
+}
+
+/* Abandoning hopeless starts: the same starts are abandoned with any number of threads (a
+ * start finished before start 0 is judged on its whole run), their rows keep the start point
+ * with -inf, and the other rows equal those of a run without abandoning. */
+static void test_optimize_abandon_is_thread_independent(void)
+{
+    enum { n = 60, d = 3, S = 8, P = 5 };
+    double X[n * d], y[n], noise[n];
+    make_data(n, d, X, y, 11);
+    for (size_t i = 0; i < n; ++i) noise[i] = 1e-10;
+    double p[P] = {1.0, 1.0, 1.0, 1.0, 1.0};
+    as_kernel k = {5, nodes_cmw, P, p, d};
+    double lo[P], hi[P];
+    for (int q = 0; q < P; ++q) {
+        lo[q] = log(1e-5);
+        hi[q] = log(1e5);
+    }
+    double starts[S * P];
+    as_rng r;
+    as_rng_init(&r, 12, 0);
+    for (int i = 0; i < S * P; ++i)
+        starts[i] = i < P ? 0.0 : lo[0] + (hi[0] - lo[0]) * as_rng_uniform(&r);
+    as_error err;
+    double all[S * P], all_lml[S];
+    long ev_all[2];
+    memcpy(all, starts, sizeof starts);
+    AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, S, all, all_lml, ev_all, NULL,
+                            0.0, 0, 1, NULL, &err) == AS_OK);
+    double ref[S * P], ref_lml[S];
+    long ev_ref[2] = {0, 0};
+    int n_abandoned = 0;
+    for (int threads = 1; threads <= 4; ++threads) {
+        double th[S * P], lml[S];
+        long ev[2];
+        memcpy(th, starts, sizeof starts);
+        AS_CHECK(as_gp_optimize(&k, X, n, y, 1, noise, NULL, lo, hi, S, th, lml, ev, NULL, 0.0, 1,
+                                threads, NULL, &err) == AS_OK);
+        if (threads == 1) {
+            memcpy(ref, th, sizeof th);
+            memcpy(ref_lml, lml, sizeof lml);
+            ev_ref[0] = ev[0];
+            ev_ref[1] = ev[1];
+            for (int s = 0; s < S; ++s) {
+                if (lml[s] == -INFINITY) {
+                    ++n_abandoned;
+                    for (int q = 0; q < P; ++q) AS_CHECK(th[s * P + q] == starts[s * P + q]);
+                    AS_CHECK(all_lml[s] < all_lml[0] - 3.0); /* it was indeed worse */
+                } else {
+                    AS_CHECK(lml[s] == all_lml[s]);
+                    for (int q = 0; q < P; ++q) AS_CHECK(th[s * P + q] == all[s * P + q]);
+                }
+            }
+            AS_CHECK(ev[0] + ev[1] < ev_all[0]);
+        }
+        for (int s = 0; s < S; ++s) AS_CHECK(lml[s] == ref_lml[s]);
+        for (int i = 0; i < S * P; ++i) AS_CHECK(th[i] == ref[i]);
+        AS_CHECK(ev[0] == ev_ref[0]);
+    }
+    AS_CHECK(n_abandoned > 0);
+}
+
 int main(void)
 {
     AS_RUN(test_kernel_checks);
@@ -250,5 +367,7 @@ int main(void)
     AS_RUN(test_lml_gradient_fd_and_append);
     AS_RUN(test_predict_invariants_and_jitter);
     AS_RUN(test_optimize_improves_and_is_thread_independent);
+    AS_RUN(test_optimize_polish_is_thread_independent);
+    AS_RUN(test_optimize_abandon_is_thread_independent);
     AS_TEST_EXIT();
 }
