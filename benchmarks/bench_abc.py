@@ -33,14 +33,13 @@ import json
 import logging
 import os
 import statistics
-import sys
 import tempfile
 import time
 import warnings
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import _checkout  # noqa: E402,F401  (activesci installed, or this checkout)
 
 from activesci.abc import (MA2, Autocov, MA2Triangle, Uniform, ma2_grid_posterior,  # noqa: E402
                            rejection_abc)

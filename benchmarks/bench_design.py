@@ -16,6 +16,7 @@ import json
 import time
 
 import numpy as np
+import _checkout  # noqa: E402,F401  (activesci installed, or this checkout)
 
 
 def experiments_needed(policy: str, seed: int, target: float, max_steps: int, events: int):

@@ -28,6 +28,7 @@ import textwrap
 import time
 
 import numpy as np
+import _checkout  # noqa: E402,F401  (activesci installed, or this checkout)
 
 
 def quiesce():

@@ -23,7 +23,6 @@ import gzip
 import json
 import os
 import pathlib
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -31,10 +30,7 @@ import tracemalloc
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-try:
-    import activesci  # noqa: F401
-except ImportError:  # run from a checkout: python benchmarks/bench_lhe.py
-    sys.path.insert(0, str(ROOT))
+import _checkout  # noqa: E402,F401  (activesci installed, or this checkout)
 
 PARTICLE_MAP = (("pdgid", "id"), ("status", "status"), ("mother1", "mother1"),
                 ("mother2", "mother2"), ("color1", "color1"), ("color2", "color2"),

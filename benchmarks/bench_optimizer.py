@@ -40,6 +40,7 @@ import warnings
 
 import numpy as np
 
+import _checkout  # noqa: E402,F401  (activesci installed, or this checkout)
 from activesci.benchmarks import BRANIN_MIN, HART6_MIN, branin, hart6
 from activesci.optimizer import Optimizer, minimize
 

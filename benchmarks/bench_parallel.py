@@ -22,14 +22,13 @@ import argparse
 import concurrent.futures as cf
 import json
 import multiprocessing
-import os
 import statistics
 import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import _checkout  # noqa: E402,F401  (activesci installed, or this checkout)
 
 SLOW = 0.050
 

@@ -25,6 +25,7 @@ from scipy.optimize import minimize
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 import qn_problems as Q  # noqa: E402
 
+import _checkout  # noqa: E402,F401  (activesci installed, or this checkout)
 from activesci import _core  # noqa: E402
 
 REL = 1e-8

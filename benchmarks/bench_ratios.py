@@ -31,7 +31,7 @@ import warnings
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import _checkout  # noqa: E402,F401  (activesci installed, or this checkout)
 
 from activesci.distributions import Mixture, Normal  # noqa: E402
 from activesci.learning import CalibratedClassifierCV, MLPClassifier  # noqa: E402

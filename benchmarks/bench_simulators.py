@@ -26,6 +26,7 @@ import time
 import numpy as np
 from scipy import stats
 
+import _checkout  # noqa: E402,F401  (activesci installed, or this checkout)
 from activesci import _core
 from activesci.simulators import EEToMuMu
 
