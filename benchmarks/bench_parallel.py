@@ -23,7 +23,6 @@ import concurrent.futures as cf
 import json
 import multiprocessing
 import statistics
-import sys
 import time
 
 import numpy as np

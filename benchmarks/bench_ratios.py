@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import platform
-import sys
 import time
 import warnings
 
