@@ -48,6 +48,23 @@ def median_time(fn, repeats):
     return float(np.median(times)), out
 
 
+def interleaved_times(fn_a, fn_b, repeats):
+    """Median times of fn_a and fn_b run alternately (each after a quiet pause), so that both
+    see the same machine: on a shared machine the speed drifts by tens of percent between
+    one block of repeats and the next."""
+    ta, tb, a, b = [], [], None, None
+    for _ in range(repeats):
+        quiesce()
+        t0 = time.perf_counter()
+        a = fn_a()
+        ta.append(time.perf_counter() - t0)
+        quiesce()
+        t0 = time.perf_counter()
+        b = fn_b()
+        tb.append(time.perf_counter() - t0)
+    return float(np.median(ta)), a, float(np.median(tb)), b
+
+
 def machine():
     return {"python": platform.python_version(), "cpus": os.cpu_count(),
             "machine": platform.machine()}
@@ -76,8 +93,8 @@ def case_bo(n, repeats):
     ours = GaussianProcessRegressor(ours_k, normalize_y=True, n_restarts_optimizer=5,
                                     random_state=0)
     ref = SkGPR(ref_k, normalize_y=True, n_restarts_optimizer=5, random_state=0)
-    t_ours, g1 = median_time(lambda: ours.fit(X, y), repeats)
-    t_ref, g2 = median_time(lambda: ref.fit(X, y), max(1, repeats // 2))
+    t_ours, g1, t_ref, g2 = interleaved_times(lambda: ours.fit(X, y), lambda: ref.fit(X, y),
+                                              repeats)
     ratio = t_ref / t_ours
     lml_ours, lml_ref = g1.log_marginal_likelihood_value_, g2.log_marginal_likelihood_value_
     return {
