@@ -177,8 +177,14 @@ MEMORY_SCRIPT = textwrap.dedent("""
 
 
 def case_memory(n=3000):
+    import activesci
+
+    # the child imports the same activesci as this process (installed, or this checkout)
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(activesci.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(n)], capture_output=True,
-                         text=True, check=True)
+                         text=True, check=True, env=env)
     res = json.loads(out.stdout.strip().splitlines()[-1])
     doubles = res["peak_added_bytes"] / 8
     return {
