@@ -34,6 +34,20 @@ static void make_data(size_t n, size_t d, double *X, double *y, uint64_t seed)
     }
 }
 
+/* The optimizer tests' problem: make_data's data with a tiny noise, nodes_cmw's kernel at
+ * all-ones parameters, and log bounds [log 1e-5, log 1e5] on each of its 5 parameters. */
+static void optimize_problem(size_t n, size_t d, uint64_t seed, double *X, double *y,
+                             double *noise, double p[5], double lo[5], double hi[5])
+{
+    make_data(n, d, X, y, seed);
+    for (size_t i = 0; i < n; ++i) noise[i] = 1e-10;
+    for (int q = 0; q < 5; ++q) {
+        p[q] = 1.0;
+        lo[q] = log(1e-5);
+        hi[q] = log(1e5);
+    }
+}
+
 static void test_kernel_checks(void)
 {
     double p[5] = {1.0, 0.5, 1.0, 2.0, 0.1};
@@ -208,16 +222,9 @@ static void test_predict_invariants_and_jitter(void)
 static void test_optimize_improves_and_is_thread_independent(void)
 {
     enum { n = 40, d = 3 };
-    double X[n * d], y[n], noise[n];
-    make_data(n, d, X, y, 5);
-    for (size_t i = 0; i < n; ++i) noise[i] = 1e-10;
-    double p[5] = {1.0, 1.0, 1.0, 1.0, 1.0};
+    double X[n * d], y[n], noise[n], p[5], lo[5], hi[5];
+    optimize_problem(n, d, 5, X, y, noise, p, lo, hi);
     as_kernel k = {5, nodes_cmw, 5, p, d};
-    double lo[5], hi[5];
-    for (int q = 0; q < 5; ++q) {
-        lo[q] = log(1e-5);
-        hi[q] = log(1e5);
-    }
     double starts1[3 * 5], starts2[3 * 5], lml1[3], lml2[3];
     as_rng r;
     as_rng_init(&r, 6, 0);
@@ -248,16 +255,9 @@ static void test_optimize_improves_and_is_thread_independent(void)
 static void test_optimize_polish_is_thread_independent(void)
 {
     enum { n = 40, d = 3, S = 5 };
-    double X[n * d], y[n], noise[n];
-    make_data(n, d, X, y, 7);
-    for (size_t i = 0; i < n; ++i) noise[i] = 1e-10;
-    double p[5] = {1.0, 1.0, 1.0, 1.0, 1.0};
+    double X[n * d], y[n], noise[n], p[5], lo[5], hi[5];
+    optimize_problem(n, d, 7, X, y, noise, p, lo, hi);
     as_kernel k = {5, nodes_cmw, 5, p, d};
-    double lo[5], hi[5];
-    for (int q = 0; q < 5; ++q) {
-        lo[q] = log(1e-5);
-        hi[q] = log(1e5);
-    }
     double starts[S * 5];
     as_rng r;
     as_rng_init(&r, 8, 0);
@@ -306,16 +306,9 @@ static void test_optimize_polish_is_thread_independent(void)
 static void test_optimize_abandon_is_thread_independent(void)
 {
     enum { n = 60, d = 3, S = 8, P = 5 };
-    double X[n * d], y[n], noise[n];
-    make_data(n, d, X, y, 11);
-    for (size_t i = 0; i < n; ++i) noise[i] = 1e-10;
-    double p[P] = {1.0, 1.0, 1.0, 1.0, 1.0};
+    double X[n * d], y[n], noise[n], p[P], lo[P], hi[P];
+    optimize_problem(n, d, 11, X, y, noise, p, lo, hi);
     as_kernel k = {5, nodes_cmw, P, p, d};
-    double lo[P], hi[P];
-    for (int q = 0; q < P; ++q) {
-        lo[q] = log(1e-5);
-        hi[q] = log(1e5);
-    }
     double starts[S * P];
     as_rng r;
     as_rng_init(&r, 12, 0);
