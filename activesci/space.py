@@ -72,7 +72,55 @@ class Dimension:
         return self.from_unit(rng.uniform(0.0, 1.0, n_samples))
 
 
-class Real(Dimension):
+class _Range(Dimension):
+    """What Real and Integer share: bounds, prior, the transform to [0, 1], repr, equality."""
+
+    def _set_range(self, low, high, cast, prior: str, base, check_base: bool,
+                   transform: Optional[str], dtype, label: str) -> None:
+        """Check the bounds, the prior (and the base if check_base), then store them, the
+        bounds as cast(low), cast(high)."""
+        if not low < high:
+            raise ValueError(f"{label}: low must be < high, got low={low}, high={high}; swap "
+                             "or widen the bounds")
+        if prior not in _PRIORS:
+            raise ValueError(f"{label}: prior must be 'uniform' or 'log-uniform', got {prior!r}")
+        if prior == "log-uniform" and low <= 0:
+            raise ValueError(f"{label}: the log-uniform prior needs low > 0, got low={low}")
+        if check_base and not (isinstance(base, numbers.Real) and base > 0 and base != 1):
+            raise ValueError(f"{label}: base must be a positive number other than 1, got "
+                             f"{base!r}")
+        self.low, self.high = cast(low), cast(high)
+        self.prior, self.base = prior, base
+        self.transform_ = _check_transform(transform, label)
+        self.dtype = dtype
+        self._log = prior == "log-uniform"
+        self._a = math.log(self.low) if self._log else float(self.low)
+        self._b = math.log(self.high) if self._log else float(self.high)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(low={self.low}, high={self.high}, "
+                f"prior={self.prior!r}, name={self.name!r})")
+
+    def __eq__(self, other) -> bool:
+        return (type(other) is type(self) and (self.low, self.high, self.prior, self.name)
+                == (other.low, other.high, other.prior, other.name))
+
+    @property
+    def bounds(self):
+        return (self.low, self.high)
+
+    def transform(self, values) -> np.ndarray:
+        """Values to [0, 1]."""
+        v = np.asarray(values, dtype=float)
+        t = np.log(v) if self._log else v
+        return (t - self._a) / (self._b - self._a)
+
+    def _to_dict(self) -> Dict[str, Any]:
+        return {"type": type(self).__name__, "low": self.low, "high": self.high,
+                "prior": self.prior, "base": self.base, "name": self.name}
+
+
+class Real(_Range):
     """A real interval [low, high].
 
     Parameters
@@ -100,35 +148,7 @@ class Real(Dimension):
         for v, what in ((low, "low"), (high, "high")):
             if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
                 raise ValueError(f"{label}: {what} must be a finite real number, got {v!r}")
-        if not low < high:
-            raise ValueError(f"{label}: low must be < high, got low={low}, high={high}; swap "
-                             "or widen the bounds")
-        if prior not in _PRIORS:
-            raise ValueError(f"{label}: prior must be 'uniform' or 'log-uniform', got {prior!r}")
-        if prior == "log-uniform" and low <= 0:
-            raise ValueError(f"{label}: the log-uniform prior needs low > 0, got low={low}")
-        if not (isinstance(base, numbers.Real) and base > 0 and base != 1):
-            raise ValueError(f"{label}: base must be a positive number other than 1, got "
-                             f"{base!r}")
-        self.low, self.high = float(low), float(high)
-        self.prior, self.base = prior, base
-        self.transform_ = _check_transform(transform, label)
-        self.dtype = dtype
-        self._log = prior == "log-uniform"
-        self._a = math.log(self.low) if self._log else self.low
-        self._b = math.log(self.high) if self._log else self.high
-
-    def __repr__(self) -> str:
-        return (f"Real(low={self.low}, high={self.high}, prior={self.prior!r}, "
-                f"name={self.name!r})")
-
-    def __eq__(self, other) -> bool:
-        return (type(other) is Real and (self.low, self.high, self.prior, self.name)
-                == (other.low, other.high, other.prior, other.name))
-
-    @property
-    def bounds(self):
-        return (self.low, self.high)
+        self._set_range(low, high, float, prior, base, True, transform, dtype, label)
 
     def contains(self, value) -> bool:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -141,22 +161,12 @@ class Real(Dimension):
         v = np.clip(np.exp(t) if self._log else t, self.low, self.high)
         return [float(x) for x in v]
 
-    def transform(self, values) -> np.ndarray:
-        """Values to [0, 1]."""
-        v = np.asarray(values, dtype=float)
-        t = np.log(v) if self._log else v
-        return (t - self._a) / (self._b - self._a)
-
     def inverse_transform(self, u) -> list:
         """[0, 1] to values (clipped to the bounds)."""
         return self.from_unit(np.clip(np.asarray(u, dtype=float), 0.0, 1.0))
 
-    def _to_dict(self) -> Dict[str, Any]:
-        return {"type": "Real", "low": self.low, "high": self.high, "prior": self.prior,
-                "base": self.base, "name": self.name}
 
-
-class Integer(Dimension):
+class Integer(_Range):
     """An integer range ``low, low + 1, ..., high`` (inclusive).
 
     The transform maps ``low`` to 0 and ``high`` to 1 (in log for the log-uniform prior); the
@@ -176,32 +186,7 @@ class Integer(Dimension):
             if isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer)):
                 if not (isinstance(v, numbers.Real) and math.isfinite(v) and float(v).is_integer()):
                     raise ValueError(f"{label}: {what} must be an integer, got {v!r}")
-        if not low < high:
-            raise ValueError(f"{label}: low must be < high, got low={low}, high={high}; swap "
-                             "or widen the bounds")
-        if prior not in _PRIORS:
-            raise ValueError(f"{label}: prior must be 'uniform' or 'log-uniform', got {prior!r}")
-        if prior == "log-uniform" and low <= 0:
-            raise ValueError(f"{label}: the log-uniform prior needs low > 0, got low={low}")
-        self.low, self.high = int(low), int(high)
-        self.prior, self.base = prior, base
-        self.transform_ = _check_transform(transform, label)
-        self.dtype = dtype
-        self._log = prior == "log-uniform"
-        self._a = math.log(self.low) if self._log else float(self.low)
-        self._b = math.log(self.high) if self._log else float(self.high)
-
-    def __repr__(self) -> str:
-        return (f"Integer(low={self.low}, high={self.high}, prior={self.prior!r}, "
-                f"name={self.name!r})")
-
-    def __eq__(self, other) -> bool:
-        return (type(other) is Integer and (self.low, self.high, self.prior, self.name)
-                == (other.low, other.high, other.prior, other.name))
-
-    @property
-    def bounds(self):
-        return (self.low, self.high)
+        self._set_range(low, high, int, prior, base, False, transform, dtype, label)
 
     def contains(self, value) -> bool:
         if isinstance(value, bool):
@@ -220,19 +205,10 @@ class Integer(Dimension):
             v = np.floor(self.low + u * (self.high - self.low + 1))
         return [int(x) for x in np.clip(v, self.low, self.high)]
 
-    def transform(self, values) -> np.ndarray:
-        v = np.asarray(values, dtype=float)
-        t = np.log(v) if self._log else v
-        return (t - self._a) / (self._b - self._a)
-
     def inverse_transform(self, u) -> list:
         t = self._a + np.clip(np.asarray(u, dtype=float), 0.0, 1.0) * (self._b - self._a)
         v = np.rint(np.exp(t) if self._log else t)
         return [int(x) for x in np.clip(v, self.low, self.high)]
-
-    def _to_dict(self) -> Dict[str, Any]:
-        return {"type": "Integer", "low": self.low, "high": self.high, "prior": self.prior,
-                "base": self.base, "name": self.name}
 
 
 class Categorical(Dimension):
