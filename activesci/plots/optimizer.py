@@ -230,24 +230,19 @@ def plot_objective(res, n_points: int = 40, n_samples: int = 250, size: float = 
     fig, axes = plt.subplots(d, d, figsize=(size * d, size * d), squeeze=False)
     grids = [_grid_values(dim, n_points) for dim in space.dimensions]
 
+    def mean_at(fixed):
+        """The model's mean over the random points with the coordinates in ``fixed`` set."""
+        pts = [list(p) for p in base]
+        for p in pts:
+            for k, v in fixed.items():
+                p[k] = v
+        return float(np.mean(model.predict(space.transform(pts))))
+
     def pd1(i):
-        out = []
-        for v in grids[i]:
-            pts = [list(p) for p in base]
-            for p in pts:
-                p[i] = v
-            out.append(float(np.mean(model.predict(space.transform(pts)))))
-        return np.array(out)
+        return np.array([mean_at({i: v}) for v in grids[i]])
 
     def pd2(i, j):
-        Z = np.empty((len(grids[i]), len(grids[j])))
-        for a, vi in enumerate(grids[i]):
-            for b, vj in enumerate(grids[j]):
-                pts = [list(p) for p in base]
-                for p in pts:
-                    p[i], p[j] = vi, vj
-                Z[a, b] = float(np.mean(model.predict(space.transform(pts))))
-        return Z
+        return np.array([[mean_at({i: vi, j: vj}) for vj in grids[j]] for vi in grids[i]])
 
     names = space.dimension_names
     best = res.x
