@@ -193,6 +193,36 @@ static int snap_equal(const snapshot *a, const snapshot *b)
  * line) and the general path store bit-identical values: one piece with the fast paths versus
  * one piece with general_only set, pieces of 1-16 bytes (nearly every line copied) and of
  * 1-4000 bytes (a mix), on the sample and every real plain file. */
+/* The text of the next non-empty, readable *.lhe file of directory d (at dir), malloc'd with
+ * a terminating NUL, its name and size; NULL when there is none left. */
+static char *next_lhe_file(DIR *d, const char *dir, const char **name, size_t *size)
+{
+    struct dirent *ent;
+    while ((ent = readdir(d)) != NULL) {
+        size_t nl = strlen(ent->d_name);
+        if (nl < 5 || strcmp(ent->d_name + nl - 4, ".lhe") != 0) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+        FILE *f = fopen(path, "rb");
+        if (f == NULL) continue;
+        fseek(f, 0, SEEK_END);
+        long n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        char *text = n > 0 ? malloc((size_t)n + 1) : NULL;
+        int ok = text != NULL && fread(text, 1, (size_t)n, f) == (size_t)n;
+        fclose(f);
+        if (!ok) {
+            free(text);
+            continue;
+        }
+        text[n] = '\0';
+        *name = ent->d_name;
+        *size = (size_t)n;
+        return text;
+    }
+    return NULL;
+}
+
 static void test_fast_paths_equal_general_path(void)
 {
     as_rng r;
@@ -209,29 +239,20 @@ static void test_fast_paths_equal_general_path(void)
     if (dir == NULL) return;
     DIR *d = opendir(dir);
     if (d == NULL) return;
-    struct dirent *ent;
     int files = 0, quick = getenv("AS_TEST_QUICK") != NULL;
-    while ((ent = readdir(d)) != NULL) {
-        size_t nl = strlen(ent->d_name);
-        if (nl < 5 || strcmp(ent->d_name + nl - 4, ".lhe") != 0) continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
-        FILE *f = fopen(path, "rb");
-        if (f == NULL) continue;
-        fseek(f, 0, SEEK_END);
-        long size = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        char *text = malloc((size_t)size + 1);
-        if (size > 0 && fread(text, 1, (size_t)size, f) == (size_t)size &&
-            (!quick || size < 200000)) {
-            AS_CHECK(snap_run(text, (size_t)size, 0, &r, &whole, 0) == AS_OK);
+    const char *name;
+    size_t size;
+    char *text;
+    while ((text = next_lhe_file(d, dir, &name, &size)) != NULL) {
+        if (!quick || size < 200000) {
+            AS_CHECK(snap_run(text, size, 0, &r, &whole, 0) == AS_OK);
             AS_CHECK(whole.n_ev > 0 && whole.n_pa > 0);
             size_t pieces[3] = {0, 16, 4000};
             for (int k = 0; k < 3; ++k) {
-                AS_CHECK(snap_run(text, (size_t)size, pieces[k], &r, &cut, k == 0) == AS_OK);
+                AS_CHECK(snap_run(text, size, pieces[k], &r, &cut, k == 0) == AS_OK);
                 if (!snap_equal(&whole, &cut)) {
                     AS_CHECK(0 && "chunking changed a stored value");
-                    fprintf(stderr, "  %s, %s%zu\n", ent->d_name,
+                    fprintf(stderr, "  %s, %s%zu\n", name,
                             k == 0 ? "general path only" : "pieces of bytes up to ", pieces[k]);
                 }
                 snap_free(&cut);
@@ -240,7 +261,6 @@ static void test_fast_paths_equal_general_path(void)
             ++files;
         }
         free(text);
-        fclose(f);
     }
     closedir(d);
     printf("  compared %d real files\n", files);
@@ -410,30 +430,19 @@ static void test_mutation_fuzz(void)
     if (dir == NULL) return;
     DIR *d = opendir(dir);
     if (d == NULL) return;
-    struct dirent *ent;
     int files = 0;
-    while ((ent = readdir(d)) != NULL) {
-        size_t nl = strlen(ent->d_name);
-        if (nl < 5 || strcmp(ent->d_name + nl - 4, ".lhe") != 0) continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
-        FILE *f = fopen(path, "rb");
-        if (f == NULL) continue;
-        fseek(f, 0, SEEK_END);
-        long size = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        if (size > 0 && size < (1 << 20)) {
-            char *text = malloc((size_t)size);
-            if (fread(text, 1, (size_t)size, f) == (size_t)size) {
-                summary s;
-                as_error err;
-                AS_CHECK(run(text, (size_t)size, NULL, 0, &s, &err) == AS_OK);
-                mutate_and_parse(text, (size_t)size, &r, quick ? 20 : 300);
-                ++files;
-            }
-            free(text);
+    const char *name;
+    size_t size;
+    char *text;
+    while ((text = next_lhe_file(d, dir, &name, &size)) != NULL) {
+        if (size < (1 << 20)) {
+            summary s;
+            as_error err;
+            AS_CHECK(run(text, size, NULL, 0, &s, &err) == AS_OK);
+            mutate_and_parse(text, size, &r, quick ? 20 : 300);
+            ++files;
         }
-        fclose(f);
+        free(text);
     }
     closedir(d);
     printf("  fuzzed %d real files from %s\n", files, dir);
