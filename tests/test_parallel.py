@@ -19,17 +19,6 @@ from activesci.storage import RunStore, StoreMismatchError  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def dask_client():
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                       dashboard_address=None)
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
-
-
-@pytest.fixture(scope="module")
 def pool():
     backend = get_executor("processes", n_workers=2)
     yield backend

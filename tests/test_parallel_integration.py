@@ -4,7 +4,6 @@ import os
 import sys
 
 import numpy as np
-import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))  # workers import the task functions by module
 import parallel_helpers as h  # noqa: E402
@@ -12,17 +11,6 @@ import parallel_helpers as h  # noqa: E402
 from activesci.abc import Mean, Normal, rejection_abc  # noqa: E402
 from activesci.optimizer import Optimizer, minimize  # noqa: E402
 from activesci.parallel import get_executor, run_async  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def dask_client():
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                       dashboard_address=None)
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
 
 
 def _abc(executor=None, n_jobs=1):
