@@ -504,11 +504,17 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
     # The chunks are inflated (or read) in this thread while a C worker thread parses the
     # previous ones without the GIL (lhe_feed_async): ISA-L's inflate holds the GIL, so only a
     # thread that never needs it can overlap with it.
-    def set_meta():
+    def take():
+        """Move the parsed events into a pending batch."""
+        nonlocal n_pending
         # lhe_info waits for the worker to parse everything queued, so it is asked only when
         # a batch is handed out (not after the first chunk, which would stall the pipeline)
         if meta.init is None:
             meta._set_info(_core.lhe_info(parser))
+        raw = _core.lhe_take(parser)
+        if raw["nparticles"].size:
+            pending.append(_batch(raw, meta, weights))
+            n_pending += len(pending[-1])
 
     source_error = None
     chunks = _byte_chunks(source)
@@ -525,36 +531,20 @@ def iter_lhe(source: PathOrFile, chunk_size: int = 10_000, weights: bool = True
             if error is not None:
                 break
             if _core.lhe_count(parser) + n_pending >= chunk_size:
-                set_meta()
-                pending.append(_batch(_core.lhe_take(parser), meta, weights))
-                n_pending += len(pending[-1])
+                take()
                 yield from flush(False)
     finally:
         chunks.close()
     worker_error = _core.lhe_sync(parser)  # everything queued is parsed
     if error is None and source_error is None:
         error = worker_error
-    if source_error is not None:
-        set_meta()
-        raw = _core.lhe_take(parser)
-        if raw["nparticles"].size:
-            pending.append(_batch(raw, meta, weights))
-            n_pending += len(pending[-1])
+    if source_error is not None:  # damaged gzip data: the events read so far, then the error
+        take()
         yield from flush(True)
         raise source_error
-    if error is not None:
-        set_meta()
-        raw = _core.lhe_take(parser)
-        if raw["nparticles"].size:
-            pending.append(_batch(raw, meta, weights))
-            n_pending += len(pending[-1])
     if error is None:
         error = _core.lhe_finish(parser)
-        raw = _core.lhe_take(parser)
-        set_meta()
-        if raw["nparticles"].size:
-            pending.append(_batch(raw, meta, weights))
-            n_pending += len(pending[-1])
+    take()
     yield from flush(True)
     if error is not None:
         raise _parse_error(source, *error)
