@@ -163,9 +163,14 @@ class Kernel:
         >>> RBF(1.0).clone_with_theta([np.log(2.0)]).length_scale
         2.0
         """
-        cloned = type(self)(**{k: _deep_copy(v) for k, v in self.get_params(deep=False).items()})
+        cloned = self._copy()
         cloned.theta = theta
         return cloned
+
+    def _copy(self) -> "Kernel":
+        """A deep copy of the kernel's structure and parameters, values untouched (no theta
+        round trip: clone_with_theta sets theta once, at the top)."""
+        return type(self)(**{k: _deep_copy(v) for k, v in self.get_params(deep=False).items()})
 
     @property
     def hyperparameters(self) -> List[Hyperparameter]:
@@ -252,12 +257,31 @@ class Kernel:
 
     def _spec_and_free_mask(self, d: int):
         """``(_spec(d), _free_mask(d))`` from one walk of the tree."""
+        return self._fit_spec(d)[:2]
+
+    def _fit_spec(self, d: int):
+        """``(_spec(d), _free_mask(d), theta, bounds)`` from one walk of the tree.
+
+        ``theta`` and ``bounds`` equal the properties of the same names; a GP fit needs all
+        four, and each property walks the tree again (the fit of a small GP is dominated by
+        such walks otherwise)."""
         nodes = self._nodes(d)
         types = tuple(n[0] for n in nodes)
         counts = tuple(n[1] for n in nodes)
         nus = tuple(float(n[2]) for n in nodes)
         params = np.array([v for n in nodes for v in n[3]], dtype=float)
-        return (types, counts, nus, params, int(d)), tuple(f for n in nodes for f in n[4])
+        free = tuple(f for n in nodes for f in n[4])
+        with np.errstate(divide="ignore"):
+            theta = np.log(params[np.array(free, dtype=bool)])
+        bounds = np.array([b for n in nodes for b in n[5]], dtype=float).reshape(-1, 2)
+        return (types, counts, nus, params, int(d)), free, theta, bounds
+
+    def _spec_with_theta(self, spec, free, theta):
+        """``spec`` with the free parameters replaced by ``exp(theta)``: the spec of
+        ``clone_with_theta(theta)`` without building or walking that kernel."""
+        params = spec[3].copy()
+        params[np.array(free, dtype=bool)] = np.exp(theta)
+        return spec[:3] + (params,) + spec[4:]
 
     def __call__(self, X, Y=None, eval_gradient: bool = False):
         """Kernel matrix k(X, Y) and, with ``eval_gradient``, dK/dtheta (n, n, n_dims).
@@ -305,7 +329,7 @@ class Kernel:
 
 def _deep_copy(value):
     if isinstance(value, Kernel):
-        return value.clone_with_theta(value.theta)
+        return value._copy()
     if isinstance(value, np.ndarray):
         return value.copy()
     return value
@@ -654,10 +678,8 @@ class _Operator(Kernel):
             return self.k1.bounds
         return np.vstack((self.k1.bounds, self.k2.bounds))
 
-    def clone_with_theta(self, theta):
-        cloned = type(self)(_deep_copy(self.k1), _deep_copy(self.k2))
-        cloned.theta = theta
-        return cloned
+    def _copy(self):
+        return type(self)(self.k1._copy(), self.k2._copy())
 
     def _nodes(self, d):
         return [(self._type, 0, 0.0, [], [], [])] + self.k1._nodes(d) + self.k2._nodes(d)

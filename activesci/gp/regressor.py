@@ -178,7 +178,8 @@ class GaussianProcessRegressor(BaseEstimator):
         X, y = check_X_y(X, y, multi_output=True)
         n = X.shape[0]
         kernel = self._default_kernel() if self.kernel is None else self.kernel
-        self.kernel_ = kernel.clone_with_theta(kernel.theta)
+        # one walk of the kernel gives everything the fit needs (and checks the kernel first)
+        spec, free, theta, bounds = kernel._fit_spec(X.shape[1])
         self._rng = check_random_state(self.random_state)
         if self.normalize_y:
             mean = np.mean(y, axis=0)
@@ -195,31 +196,32 @@ class GaussianProcessRegressor(BaseEstimator):
         self._noise = self._noise_vector(n)
         self.n_features_in_ = X.shape[1]
         self.optimizer_evaluations_ = 0
-        if self.optimizer is not None and self.kernel_.n_dims > 0:
-            self.kernel_.theta = self._optimize_theta()
-        self._factor()
+        if self.optimizer is not None and theta.size > 0:
+            starts = self._restart_starts(theta, bounds)
+            if callable(self.optimizer):
+                self.kernel_ = kernel.clone_with_theta(theta)  # log_marginal_likelihood's
+                theta = self._optimize_with_callable(starts, bounds)
+            else:
+                theta = self._optimize_theta(spec, free, starts, bounds)
+        self.kernel_ = kernel.clone_with_theta(theta)
+        self._factor(kernel._spec_with_theta(spec, free, theta))
         return self
 
     def _y2d(self) -> np.ndarray:
         return self.y_train_.reshape(self.y_train_.shape[0], -1)
 
-    def _restart_starts(self, bounds: np.ndarray) -> np.ndarray:
-        starts = [self.kernel_.theta]
-        if self.n_restarts_optimizer > 0:
-            if not np.isfinite(bounds).all():
-                raise ValueError("Multiple optimizer restarts (n_restarts_optimizer>0) require "
-                                 "that all bounds are finite.")
-            for _ in range(self.n_restarts_optimizer):
-                starts.append(self._rng.uniform(bounds[:, 0], bounds[:, 1]))
-        return np.array(starts)
+    def _restart_starts(self, theta: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+        if self.n_restarts_optimizer == 0:
+            return theta[None, :]
+        if not np.isfinite(bounds).all():
+            raise ValueError("Multiple optimizer restarts (n_restarts_optimizer>0) require "
+                             "that all bounds are finite.")
+        # one draw per restart, row after row: the same numbers as scikit-learn's loop
+        draws = self._rng.uniform(bounds[:, 0], bounds[:, 1],
+                                  size=(self.n_restarts_optimizer, theta.size))
+        return np.vstack([theta, draws])
 
-    def _optimize_theta(self) -> np.ndarray:
-        bounds = self.kernel_.bounds
-        starts = self._restart_starts(bounds)
-        if callable(self.optimizer):
-            return self._optimize_with_callable(starts, bounds)
-        d = self.X_train_.shape[1]
-        spec, free = self.kernel_._spec_and_free_mask(d)
+    def _optimize_theta(self, spec, free, starts: np.ndarray, bounds: np.ndarray) -> np.ndarray:
         args = (spec, self.X_train_, self._y2d(), self._noise, free, bounds)
         # Every start stops by scipy's L-BFGS-B rules (pgtol 1e-5, factr 1e7), the same as
         # scikit-learn's, so equal budgets cost equal evaluations; then the best start alone is
@@ -254,10 +256,10 @@ class GaussianProcessRegressor(BaseEstimator):
                 best_theta, best_f = np.asarray(theta, dtype=float), f
         return best_theta
 
-    def _factor(self) -> None:
-        d = self.X_train_.shape[1]
-        L, alpha, lml, jitter = _core.gp_fit(self.kernel_._spec(d), self.X_train_, self._y2d(),
-                                             self._noise, float(self.max_jitter))
+    def _factor(self, spec) -> None:
+        """Factor K of ``spec`` (the fitted kernel's) at the training inputs."""
+        L, alpha, lml, jitter = _core.gp_fit(spec, self.X_train_, self._y2d(), self._noise,
+                                             float(self.max_jitter))
         self.L_ = L
         self.alpha_ = alpha if self.y_train_.ndim == 2 else alpha[:, 0]
         self.log_marginal_likelihood_value_ = float(lml)
