@@ -63,9 +63,11 @@ static void solve_alpha(const double *L, size_t n, const double *y, size_t n_out
                         double *ycm)
 {
     as_blas_int nn = (as_blas_int)n, nrhs = (as_blas_int)n_out, info = 0;
-    if (n_out == 1) {
+    if (n_out == 1) { /* two dtrsv: dpotrs's dtrsm packs all of L for one column (3x slower) */
+        const as_blas_int one = 1;
         memcpy(alpha, y, n * sizeof(double));
-        BLAS_FUNC(dpotrs)("U", &nn, &nrhs, L, &nn, alpha, &nn, &info);
+        BLAS_FUNC(dtrsv)("U", "T", "N", &nn, L, &nn, alpha, &one);
+        BLAS_FUNC(dtrsv)("U", "N", "N", &nn, L, &nn, alpha, &one);
         return;
     }
     for (size_t i = 0; i < n; ++i)
