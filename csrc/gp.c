@@ -36,15 +36,17 @@ static size_t lml_scratch(const as_kernel *k, size_t n, size_t n_out)
 
 size_t as_gp_workspace_size(const as_kernel *k, size_t n, size_t n_out)
 {
-    /* K/L/K⁻¹ (n²) | α (n n_out) | scratch | gradient of all params */
-    return n * n + n * n_out + lml_scratch(k, n, n_out) + k->n_params + 1;
+    /* K/L/K⁻¹ (n²) | α (n n_out) | scratch | gradient of all params | fold cache */
+    return n * n + n * n_out + lml_scratch(k, n, n_out) + k->n_params + 1 +
+           as_kernel_fold_cache_size(k, n, NULL);
 }
 
-/* K + diag(noise) + jitter into the lower triangle of buf. */
+/* K + diag(noise) + jitter into the lower triangle of buf, filling the fold cache if given. */
 static int build_K(const as_kernel *k, const double *X, size_t n, const double *noise,
-                   double jitter, double *buf, double *kwork, size_t lkwork, as_error *err)
+                   double jitter, double *buf, double *kwork, size_t lkwork,
+                   const as_kernel_fold_cache *cache, as_error *err)
 {
-    int st = as_kernel_matrix_part(k, X, n, NULL, n, 1, buf, kwork, lkwork, err);
+    int st = as_kernel_training_matrix(k, X, n, buf, kwork, lkwork, cache, err);
     if (st != AS_OK) return st;
     for (size_t i = 0; i < n; ++i) buf[i * n + i] += (noise ? noise[i] : 0.0) + jitter;
     return AS_OK;
@@ -107,7 +109,7 @@ int as_gp_fit(const as_kernel *k, const double *X, size_t n, const double *y, si
     double jit = 0.0, scale = 0.0;
     int st = AS_OK;
     for (int attempt = 0;; ++attempt) {
-        st = build_K(k, X, n, noise, jit, L, kwork, lkwork, err);
+        st = build_K(k, X, n, noise, jit, L, kwork, lkwork, NULL, err);
         if (st != AS_OK) break;
         if (attempt == 0) {
             for (size_t i = 0; i < n; ++i) scale += L[i * n + i];
@@ -166,7 +168,15 @@ static int gp_lml_impl(const as_kernel *k, const double *X, size_t n, const doub
         return as_error_set(err, AS_EINVAL, "GP workspace too small");
     double *K = work, *alpha = work + n * n, *kwork = alpha + n * n_out;
     double *gall = kwork + lml_scratch(k, n, n_out);
-    int st = build_K(k, X, n, noise, 0.0, K, kwork, kernel_ws(k, n), err);
+    /* with the gradient, the fold reuses the kernel's per-pair values from building K */
+    as_kernel_fold_cache cache = {0, n, NULL, NULL};
+    const size_t lcache = grad ? as_kernel_fold_cache_size(k, n, &cache.node) : 0;
+    if (lcache > 0) {
+        cache.v = gall + k->n_params + 1;
+        cache.h = cache.v + lcache / 2;
+    }
+    const as_kernel_fold_cache *fc = lcache > 0 ? &cache : NULL;
+    int st = build_K(k, X, n, noise, 0.0, K, kwork, kernel_ws(k, n), fc, err);
     if (st != AS_OK) return st;
     as_blas_int info = cholesky_inplace(K, n);
     if (info != 0)
@@ -203,7 +213,7 @@ static int gp_lml_impl(const as_kernel *k, const double *X, size_t n, const doub
             }
         }
     }
-    st = as_kernel_gradient_fold(k, X, n, K, gall, err);
+    st = as_kernel_gradient_fold_cached(k, X, n, K, gall, fc, err);
     if (st != AS_OK) return st;
     size_t q = 0;
     for (size_t p = 0; p < k->n_params; ++p)

@@ -390,10 +390,61 @@ static void scaled_sqdist_block(const double *X, size_t n, const double *Y, size
         sqdist_row(Xs + i * d, YsT, m, row_end(i, m, lower), d, K + i * m);
 }
 
+/* The profile of an RBF/Matern leaf over the lower triangle of K (scaled squared distances in,
+ * values out), keeping every pair's value v and gradient factor (h for one length scale per
+ * dimension, h r² for a shared one; see profile_and_h) in the fold cache, packed by rows. */
+AS_SIMD_CLONES
+static void cache_profile_rows(const as_kernel_node *nd, double *K, size_t n,
+                               const as_kernel_fold_cache *fc)
+{
+    const int kind = nd->type == AS_KERNEL_RBF ? 0 : (nd->nu == 0.5 ? 1 : (nd->nu == 1.5 ? 2 : 3));
+    const int iso = nd->n_params == 1;
+    for (size_t i = 0; i < n; ++i) {
+        double *row = K + i * n, *cv = fc->v + i * (i + 1) / 2, *ch = fc->h + i * (i + 1) / 2;
+        switch (kind) {
+        case 0:
+#pragma omp simd
+            for (size_t j = 0; j <= i; ++j) {
+                double q = row[j], v = as_exp(-0.5 * q);
+                row[j] = cv[j] = v;
+                ch[j] = iso ? v * q : v;
+            }
+            break;
+        case 1:
+#pragma omp simd
+            for (size_t j = 0; j <= i; ++j) {
+                double q = row[j], r = sqrt(q), e = as_exp(-r);
+                row[j] = cv[j] = e;
+                double h = r > 0.0 ? e / r : 0.0;
+                ch[j] = iso ? h * q : h;
+            }
+            break;
+        case 2:
+#pragma omp simd
+            for (size_t j = 0; j <= i; ++j) {
+                double q = row[j], r = SQRT3 * sqrt(q), e = as_exp(-r);
+                row[j] = cv[j] = (1.0 + r) * e;
+                double h = 3.0 * e;
+                ch[j] = iso ? h * q : h;
+            }
+            break;
+        default:
+#pragma omp simd
+            for (size_t j = 0; j <= i; ++j) {
+                double q = row[j], r = SQRT5 * sqrt(q), e = as_exp(-r);
+                row[j] = cv[j] = (1.0 + r + r * r * (1.0 / 3.0)) * e;
+                double h = (5.0 / 3.0) * (1.0 + r) * e;
+                ch[j] = iso ? h * q : h;
+            }
+            break;
+        }
+    }
+}
+
 AS_SIMD_CLONES
 static void leaf_matrix(const as_kernel *k, const as_kernel_node *nd, const double *p,
                         const double *X, size_t n, const double *Y, size_t m, int sym, int lower,
-                        double *K, double *work)
+                        double *K, double *work, const as_kernel_fold_cache *fc)
 {
     const size_t d = k->d;
     switch (nd->type) {
@@ -425,6 +476,10 @@ static void leaf_matrix(const as_kernel *k, const as_kernel_node *nd, const doub
     /* stationary leaves: distances first, then the profile */
     int scaled = nd->type == AS_KERNEL_RBF || nd->type == AS_KERNEL_MATERN;
     scaled_sqdist_block(X, n, Y, m, d, scaled ? p : NULL, nd->n_params, lower, K, work);
+    if (scaled && fc != NULL && sym && lower) {
+        cache_profile_rows(nd, K, n, fc);
+        return;
+    }
     for (size_t i = 0; i < n; ++i) {
         double *row = K + i * m;
         size_t end = row_end(i, m, lower);
@@ -491,13 +546,16 @@ static void apply_scalar(int op, double c, double *K, size_t n, size_t m, int lo
 }
 
 static void matrix_rec(const as_kernel *k, cursor *c, const double *X, size_t n, const double *Y,
-                       size_t m, int sym, int lower, double *K, double *work)
+                       size_t m, int sym, int lower, double *K, double *work,
+                       const as_kernel_fold_cache *fc)
 {
-    const as_kernel_node *nd = &k->nodes[c->node++];
+    const size_t node = c->node++;
+    const as_kernel_node *nd = &k->nodes[node];
     if (!is_op(nd->type)) {
         size_t po = c->param;
         c->param += (size_t)nd->n_params;
-        leaf_matrix(k, nd, k->params + po, X, n, Y, m, sym, lower, K, work);
+        leaf_matrix(k, nd, k->params + po, X, n, Y, m, sym, lower, K, work,
+                    (fc != NULL && fc->node == node) ? fc : NULL);
         return;
     }
     const int op = nd->type;
@@ -508,13 +566,13 @@ static void matrix_rec(const as_kernel *k, cursor *c, const double *X, size_t n,
         double v = k->params[c->param];
         c->node++;
         c->param++;
-        matrix_rec(k, c, X, n, Y, m, sym, lower, K, work);
+        matrix_rec(k, c, X, n, Y, m, sym, lower, K, work, fc);
         if (left->type == AS_KERNEL_CONSTANT) apply_scalar(op, v, K, n, m, lower);
         else if (sym)
             for (size_t i = 0; i < n; ++i) K[i * m + i] += v;
         return;
     }
-    matrix_rec(k, c, X, n, Y, m, sym, lower, K, work);
+    matrix_rec(k, c, X, n, Y, m, sym, lower, K, work, fc);
     const as_kernel_node *right = &k->nodes[c->node];
     if (right->type == AS_KERNEL_CONSTANT ||
         (op == AS_KERNEL_SUM && right->type == AS_KERNEL_WHITE)) {
@@ -527,7 +585,7 @@ static void matrix_rec(const as_kernel *k, cursor *c, const double *X, size_t n,
         return;
     }
     double *T = work;
-    matrix_rec(k, c, X, n, Y, m, sym, lower, T, work + n * m);
+    matrix_rec(k, c, X, n, Y, m, sym, lower, T, work + n * m, fc);
     combine(op, K, T, n, m, lower);
 }
 
@@ -545,7 +603,35 @@ int as_kernel_matrix_part(const as_kernel *k, const double *X, size_t n, const d
                             as_kernel_workspace_size(k, n, m));
     if (n == 0 || m == 0) return AS_OK;
     cursor c = {0, 0};
-    matrix_rec(k, &c, X, n, Y, m, sym, sym && lower, K, work);
+    matrix_rec(k, &c, X, n, Y, m, sym, sym && lower, K, work, NULL);
+    return AS_OK;
+}
+
+size_t as_kernel_fold_cache_size(const as_kernel *k, size_t n, size_t *node)
+{
+    size_t found = 0, at = 0;
+    for (size_t i = 0; i < k->n_nodes; ++i)
+        if (k->nodes[i].type == AS_KERNEL_RBF || k->nodes[i].type == AS_KERNEL_MATERN) {
+            ++found;
+            at = i;
+        }
+    if (found != 1 || n == 0 || n > AS_KERNEL_FOLD_CACHE_MAX_N) return 0;
+    if (node) *node = at;
+    return n * (n + 1);
+}
+
+int as_kernel_training_matrix(const as_kernel *k, const double *X, size_t n, double *K,
+                              double *work, size_t lwork, const as_kernel_fold_cache *cache,
+                              as_error *err)
+{
+    if (lwork < as_kernel_workspace_size(k, n, n))
+        return as_error_set(err, AS_EINVAL, "kernel workspace too small (%zu < %zu)", lwork,
+                            as_kernel_workspace_size(k, n, n));
+    if (cache != NULL && cache->n != n)
+        return as_error_set(err, AS_EINVAL, "fold cache is for %zu points, not %zu", cache->n, n);
+    if (n == 0) return AS_OK;
+    cursor c = {0, 0};
+    matrix_rec(k, &c, X, n, X, n, 1, 1, K, work, cache);
     return AS_OK;
 }
 
@@ -581,6 +667,7 @@ typedef struct {
     const double *X, *W;
     size_t n;
     double *grad, *scratch;
+    const as_kernel_fold_cache *cache; /* or NULL */
 } fold_ctx;
 
 /* Index after the subtree starting at node, and the number of its parameters. */
@@ -686,6 +773,43 @@ static double fold_scaled(const as_kernel_node *nd, const double *p, const doubl
     return s * S;
 }
 
+/* fold_scaled with the leaf's per-pair values and gradient factors read from the cache filled
+ * when K was built (no distance, square root or exponential per pair). */
+AS_SIMD_CLONES
+static double fold_scaled_cached(const as_kernel_node *nd, const double *p, const double *X,
+                                 size_t n, size_t d, const double *W, double s, double *g,
+                                 double *scratch, const as_kernel_fold_cache *fc)
+{
+    const int ard = nd->n_params > 1;
+    double *Xs = scratch, *XsT = Xs + n * d, *w = XsT + n * d, *acc = w + n;
+    if (ard)
+        for (size_t i = 0; i < n; ++i)
+            for (size_t a = 0; a < d; ++a) {
+                double v = X[i * d + a] / p[a];
+                Xs[i * d + a] = v;
+                XsT[a * n + i] = v;
+            }
+    for (size_t a = 0; a < (size_t)nd->n_params; ++a) acc[a] = 0.0;
+    double S = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        const size_t end = i + 1;
+        const double *Wrow = W + i * n, *cv = fc->v + i * end / 2, *ch = fc->h + i * end / 2;
+        double Srow = 0.0, gi = 0.0;
+#pragma omp simd reduction(+ : Srow, gi)
+        for (size_t j = 0; j < end; ++j) {
+            double wij = (j == i) ? Wrow[j] : 2.0 * Wrow[j];
+            Srow += wij * cv[j];
+            w[j] = wij * ch[j];
+            gi += w[j];
+        }
+        S += Srow;
+        if (ard) wsq_row(Xs + i * d, XsT, n, end, w, d, acc);
+        else acc[0] += gi; /* the cache holds h r² for a shared length scale */
+    }
+    for (size_t a = 0; a < (size_t)nd->n_params; ++a) g[a] += s * acc[a];
+    return s * S;
+}
+
 /* Any leaf, pair by pair (RQ, periodic, dot product). */
 static double fold_leaf_pairs(const fold_ctx *f, const as_kernel_node *nd, const double *p,
                               double s, double *g)
@@ -748,6 +872,9 @@ static double fold_rec(fold_ctx *f, cursor *c, double s)
         }
         case AS_KERNEL_RBF:
         case AS_KERNEL_MATERN:
+            if (f->cache != NULL && f->cache->node == c->node - 1)
+                return fold_scaled_cached(nd, p, f->X, f->n, k->d, f->W, s, g,
+                                          f->scratch + k->n_params, f->cache);
             return fold_scaled(nd, p, f->X, f->n, k->d, f->W, s, g, f->scratch + k->n_params);
         default: return fold_leaf_pairs(f, nd, p, s, g);
         }
@@ -792,10 +919,19 @@ static size_t fold_scratch_size(const as_kernel *k, size_t n)
 int as_kernel_gradient_fold(const as_kernel *k, const double *X, size_t n, const double *W,
                             double *grad, as_error *err)
 {
+    return as_kernel_gradient_fold_cached(k, X, n, W, grad, NULL, err);
+}
+
+int as_kernel_gradient_fold_cached(const as_kernel *k, const double *X, size_t n,
+                                   const double *W, double *grad,
+                                   const as_kernel_fold_cache *cache, as_error *err)
+{
+    if (cache != NULL && cache->n != n)
+        return as_error_set(err, AS_EINVAL, "fold cache is for %zu points, not %zu", cache->n, n);
     double *scratch = (double *)malloc(fold_scratch_size(k, n) * sizeof(double));
     if (scratch == NULL) return as_error_set(err, AS_ENOMEM, "out of memory in kernel gradient");
     for (size_t p = 0; p < k->n_params; ++p) grad[p] = 0.0;
-    fold_ctx f = {k, X, W, n, grad, scratch};
+    fold_ctx f = {k, X, W, n, grad, scratch, cache};
     cursor c = {0, 0};
     fold_rec(&f, &c, 1.0);
     free(scratch);

@@ -74,6 +74,37 @@ int as_kernel_diag(const as_kernel *k, const double *X, size_t n, double *diag, 
 int as_kernel_gradient_fold(const as_kernel *k, const double *X, size_t n, const double *W,
                             double *grad, as_error *err);
 
+/* What a gradient fold can reuse from building the training matrix at the same parameters:
+ * the value v and gradient factor of every pair of one RBF/Matern leaf (packed by rows of the
+ * lower triangle), so that the fold computes no distance, square root or exponential.  v and h
+ * are caller-owned, n(n+1)/2 doubles each; `node` is the leaf's index in prefix order. */
+typedef struct {
+    size_t node;
+    size_t n;
+    double *v, *h;
+} as_kernel_fold_cache;
+
+/* Up to this many training points a cache is offered; beyond, the fold is a negligible part of
+ * the O(n³) likelihood and its n² doubles are better spent elsewhere. */
+#define AS_KERNEL_FOLD_CACHE_MAX_N 1024
+
+/* Doubles a fold cache needs for n points (v and h together), and the leaf it caches in *node;
+ * 0 (nothing to cache) unless the tree has exactly one RBF/Matern leaf and n is at most
+ * AS_KERNEL_FOLD_CACHE_MAX_N. */
+size_t as_kernel_fold_cache_size(const as_kernel *k, size_t n, size_t *node);
+
+/* The lower triangle of the training matrix, as as_kernel_matrix_part(k, X, n, NULL, n, 1, ...),
+ * filling `cache` (or not, if NULL) for as_kernel_gradient_fold_cached. */
+int as_kernel_training_matrix(const as_kernel *k, const double *X, size_t n, double *K,
+                              double *work, size_t lwork, const as_kernel_fold_cache *cache,
+                              as_error *err);
+
+/* as_kernel_gradient_fold with the cache filled by as_kernel_training_matrix at the same
+ * parameters and inputs (NULL: no cache). */
+int as_kernel_gradient_fold_cached(const as_kernel *k, const double *X, size_t n,
+                                   const double *W, double *grad,
+                                   const as_kernel_fold_cache *cache, as_error *err);
+
 /* G[(i*n + j)*P + p] = dK_ij/dlog(param_p): the full n x n x P tensor (scikit-learn's
  * eval_gradient), for small n and for tests. */
 int as_kernel_gradient_tensor(const as_kernel *k, const double *X, size_t n, double *G,

@@ -109,6 +109,65 @@ static void test_fold_equals_tensor_and_fd(void)
     }
 }
 
+/* The cached fold (per-pair values kept from building K) equals the plain fold for every
+ * RBF/Matern profile, with one length scale per dimension or a shared one, also inside a sum
+ * that needs a temporary matrix; trees with two such leaves cache nothing. */
+static void test_fold_cache_equals_plain_fold(void)
+{
+    enum { n = 23, d = 3 };
+    double X[n * d], y[n];
+    make_data(n, d, X, y, 4);
+    const double nus[4] = {0.0, 0.5, 1.5, 2.5}; /* 0.0: RBF */
+    as_error err;
+    for (int kind = 0; kind < 4; ++kind)
+        for (int ard = 0; ard < 2; ++ard)
+            for (int tree = 0; tree < 2; ++tree) {
+                const int np = ard ? d : 1, type = kind ? AS_KERNEL_MATERN : AS_KERNEL_RBF;
+                /* tree 0: C * leaf + White; tree 1: leaf + RQ (a temporary matrix) */
+                as_kernel_node t0[] = {{AS_KERNEL_SUM, 0, 0}, {AS_KERNEL_PRODUCT, 0, 0},
+                                       {AS_KERNEL_CONSTANT, 1, 0}, {type, np, nus[kind]},
+                                       {AS_KERNEL_WHITE, 1, 0}};
+                as_kernel_node t1[] = {{AS_KERNEL_SUM, 0, 0}, {type, np, nus[kind]},
+                                       {AS_KERNEL_RQ, 2, 0}};
+                double p0[] = {1.3, 0.7, 1.1, 1.9, 0.05}, p1[] = {0.7, 1.1, 1.9, 0.8, 1.4};
+                if (!ard) p0[2] = 0.05, p1[1] = 0.8, p1[2] = 1.4; /* compact the params */
+                as_kernel k = tree ? (as_kernel){3, t1, (size_t)np + 2, p1, d}
+                                   : (as_kernel){5, t0, (size_t)np + 2, p0, d};
+                AS_CHECK(as_kernel_check(&k, &err) == AS_OK);
+                size_t node = 99, lc = as_kernel_fold_cache_size(&k, n, &node);
+                AS_CHECK(lc == n * (n + 1) && node == (tree ? 1u : 3u));
+                double *c = malloc(lc * sizeof(double));
+                as_kernel_fold_cache cache = {node, n, c, c + lc / 2};
+                size_t lw = as_kernel_workspace_size(&k, n, n);
+                double *work = malloc(lw * sizeof(double)), K[n * n], Kref[n * n], W[n * n];
+                AS_CHECK(as_kernel_training_matrix(&k, X, n, K, work, lw, &cache, &err) == AS_OK);
+                AS_CHECK(as_kernel_matrix_part(&k, X, n, NULL, n, 1, Kref, work, lw, &err) ==
+                         AS_OK);
+                for (size_t i = 0; i < n; ++i)
+                    for (size_t j = 0; j <= i; ++j) AS_CHECK(K[i * n + j] == Kref[i * n + j]);
+                as_rng r;
+                as_rng_init(&r, 6, (uint64_t)(kind * 4 + ard * 2 + tree));
+                for (size_t i = 0; i < n * n; ++i) W[i] = as_rng_normal(&r);
+                double g[8], gc[8];
+                AS_CHECK(as_kernel_gradient_fold(&k, X, n, W, g, &err) == AS_OK);
+                AS_CHECK(as_kernel_gradient_fold_cached(&k, X, n, W, gc, &cache, &err) == AS_OK);
+                for (size_t q = 0; q < k.n_params; ++q) AS_CHECK_CLOSE(gc[q], g[q], 1e-12, 1e-13);
+                cache.n = n - 1; /* a cache for other points is refused */
+                AS_CHECK(as_kernel_gradient_fold_cached(&k, X, n, W, gc, &cache, &err) ==
+                         AS_EINVAL);
+                free(work);
+                free(c);
+            }
+    /* two stationary leaves: nothing is cached */
+    as_kernel_node two[] = {{AS_KERNEL_SUM, 0, 0}, {AS_KERNEL_RBF, 1, 0},
+                            {AS_KERNEL_MATERN, 1, 1.5}};
+    double p2[] = {0.5, 2.0};
+    as_kernel k2 = {3, two, 2, p2, d};
+    AS_CHECK(as_kernel_fold_cache_size(&k2, n, NULL) == 0);
+    AS_CHECK(as_kernel_fold_cache_size(&(as_kernel){5, nodes_cmw, 5, p2, d},
+                                       AS_KERNEL_FOLD_CACHE_MAX_N + 1, NULL) == 0);
+}
+
 static void test_lml_gradient_fd_and_append(void)
 {
     enum { n = 30, d = 3 };
@@ -357,6 +416,7 @@ int main(void)
 {
     AS_RUN(test_kernel_checks);
     AS_RUN(test_fold_equals_tensor_and_fd);
+    AS_RUN(test_fold_cache_equals_plain_fold);
     AS_RUN(test_lml_gradient_fd_and_append);
     AS_RUN(test_predict_invariants_and_jitter);
     AS_RUN(test_optimize_improves_and_is_thread_independent);
