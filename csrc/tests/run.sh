@@ -35,7 +35,7 @@ for f in "$csrc"/*.c; do
     [ "$(basename "$f")" = module.c ] || core_sources+=("$f")
 done
 tests=("$here"/test_*.c)
-common="-std=c11 -fno-math-errno -fno-trapping-math -fopenmp-simd -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-unused-function -pthread -I$csrc"
+common="-std=c11 -fno-math-errno -fno-trapping-math -fopenmp-simd -ffp-contract=fast -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-unused-function -pthread -I$csrc"
 
 jobs="$(nproc 2>/dev/null || echo 2)"
 
