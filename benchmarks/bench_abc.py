@@ -22,7 +22,9 @@ Cases (one JSON line each):
                                    no triangle prior)
 
 Throughputs are simulations per wall-clock second; ``*_cpu_sims_per_s`` divides by the CPU time
-of the process (all threads), which is the fair figure on a shared machine.
+of the process (all threads), which is the fair figure on a shared machine.  ELFI runs
+alternately with each activesci case it is compared with (its figures in each line come from
+those runs), so a ratio is not skewed by the machine's speed drifting between the two.
 
 Run: python benchmarks/bench_abc.py [--repeats 3] [--n 1000000]
 """
@@ -77,14 +79,41 @@ def quality(mean, exact):
     return float(np.max(np.abs(np.asarray(mean) - m_ex) / sd_ex))
 
 
+def _once(fn):
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - t0, time.process_time() - c0, out
+
+
+def _medians(runs):
+    return (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
+            runs[-1][2])
+
+
 def timed(fn, repeats):
-    walls, cpus, out = [], [], None
+    """Median wall and CPU seconds of fn over repeats, and its last output."""
+    return _medians([_once(fn) for _ in range(repeats)])
+
+
+def timed_vs(fn, ref_fn, repeats):
+    """timed(fn) and timed(ref_fn) with the two run alternately, so that both see the same
+    machine (its speed drifts by tens of percent from one minute to the next); ref_fn None
+    gives (timed(fn), None)."""
+    ours, ref = [], []
     for _ in range(repeats):
-        t0, c0 = time.perf_counter(), time.process_time()
-        out = fn()
-        walls.append(time.perf_counter() - t0)
-        cpus.append(time.process_time() - c0)
-    return statistics.median(walls), statistics.median(cpus), out
+        ours.append(_once(fn))
+        if ref_fn is not None:
+            ref.append(_once(ref_fn))
+    return _medians(ours), (_medians(ref) if ref else None)
+
+
+def elfi_figures(timing, exact):
+    """ELFI's median wall and CPU seconds and quality, from timed_vs's second result."""
+    if timing is None:
+        return None
+    wall, cpu, res = timing
+    return {"wall": wall, "cpu": cpu,
+            "quality": quality([res.samples["t1"].mean(), res.samples["t2"].mean()], exact)}
 
 
 def run_activesci(simulator, summary, prior, y, n, n_jobs=1, seed=0):
@@ -164,12 +193,8 @@ def main(argv=None):
         have_elfi = False
         print(json.dumps({"note": f"ELFI not importable ({exc}); comparing with pyABC only"}))
 
-    ref = None
-    if have_elfi:
-        ref_wall, ref_cpu, ref_res = timed(lambda: elfi_rejection(y, n), args.repeats)
-        ref = {"wall": ref_wall, "cpu": ref_cpu,
-               "quality": quality([ref_res.samples["t1"].mean(), ref_res.samples["t2"].mean()],
-                                  exact)}
+    # ELFI runs alternately with every activesci case it is compared with
+    elfi_run = (lambda: elfi_rejection(y, n)) if have_elfi else None
 
     # 0. what two threads can give on this machine: the bare C kernel (no Python between
     #    batches) on one thread and on two
@@ -179,9 +204,11 @@ def main(argv=None):
     # 1. built-in C MA(2) on 1 and 2 threads
     walls = {}
     for n_jobs in (1, 2):
-        wall, cpu, res = timed(lambda: run_activesci(MA2(N_OBS), Autocov([1, 2], center=False),
-                                                     MA2Triangle(), y, n, n_jobs),
-                               args.repeats)
+        (wall, cpu, res), ref_timing = timed_vs(
+            lambda: run_activesci(MA2(N_OBS), Autocov([1, 2], center=False), MA2Triangle(), y,
+                                  n, n_jobs),
+            elfi_run, args.repeats)
+        ref = elfi_figures(ref_timing, exact)
         line = {"case": f"c_ma2_{n_jobs}thread{'s' if n_jobs > 1 else ''}", "n_simulations": n,
                 "activesci_median_s": round(wall, 4),
                 "activesci_sims_per_s": round(n / wall),
@@ -208,16 +235,16 @@ def main(argv=None):
 
     # 2. the same NumPy simulator through activesci (1 and 2 threads; NumPy releases the GIL
     #    in its random generators and ufuncs) and ELFI (its default single-process client)
-    user = user_code_time(n, args.repeats)
+    user, ref_timing = user_code_time(n, args.repeats, elfi_run)
     line = {"case": "numpy_ma2_user_code_only", "n_simulations": n,
             "median_s": round(user, 4)}
-    if ref:
-        line["largest_possible_1_thread_ratio_vs_elfi"] = round(ref["wall"] / user, 2)
+    if ref_timing:
+        line["largest_possible_1_thread_ratio_vs_elfi"] = round(ref_timing[0] / user, 2)
     print(json.dumps(line), flush=True)
     for n_jobs in (1, 2):
-        _numpy_case(n_jobs, y, n, exact, ref, args.repeats)
+        _numpy_case(n_jobs, y, n, exact, elfi_run, args.repeats)
     # the same NumPy simulator with activesci's built-in (C) autocovariance summaries
-    _numpy_case(1, y, n, exact, ref, args.repeats, summary=Autocov([1, 2], center=False))
+    _numpy_case(1, y, n, exact, elfi_run, args.repeats, summary=Autocov([1, 2], center=False))
 
     # 3. the same NumPy simulator through activesci and pyABC (box prior), at the eps of an
     #    activesci run keeping the closest 0.1 % of n simulations
@@ -258,9 +285,10 @@ def kernel_scaling(n, repeats):
             "speedup_2_threads": round(t1 / t2, 2)}
 
 
-def user_code_time(n, repeats):
+def user_code_time(n, repeats, elfi_run=None):
     """The NumPy simulator and summaries alone, batch by batch: no ABC package can run them
-    faster on one thread, so ELFI's time over this is the largest 1-thread ratio possible."""
+    faster on one thread, so ELFI's time over this is the largest 1-thread ratio possible.
+    Returns its median wall time and timed_vs's ELFI timing (None without ELFI)."""
     rng = np.random.default_rng(0)
     theta = MA2Triangle().sample(10_000, random_state=0)
 
@@ -268,15 +296,18 @@ def user_code_time(n, repeats):
         for _ in range(-(-n // 10_000)):
             activesci_numpy_summary(activesci_numpy_simulator(theta, rng))
 
-    return timed(run, repeats)[0]
+    ours, ref = timed_vs(run, elfi_run, repeats)
+    return ours[0], ref
 
 
-def _numpy_case(n_jobs, y, n, exact, ref, repeats, summary=None):
+def _numpy_case(n_jobs, y, n, exact, elfi_run, repeats, summary=None):
     builtin = summary is not None
     summary = summary if builtin else activesci_numpy_summary
-    wall, cpu, res = timed(lambda: run_activesci(activesci_numpy_simulator, summary,
-                                                 MA2Triangle(), y, n, n_jobs=n_jobs),
-                           repeats)
+    (wall, cpu, res), ref_timing = timed_vs(
+        lambda: run_activesci(activesci_numpy_simulator, summary, MA2Triangle(), y, n,
+                              n_jobs=n_jobs),
+        elfi_run, repeats)
+    ref = elfi_figures(ref_timing, exact)
     case = f"numpy_ma2_vs_elfi_{n_jobs}thread{'s' if n_jobs > 1 else ''}"
     line = {"case": case + ("_builtin_summaries" if builtin else ""),
             "n_simulations": n,
