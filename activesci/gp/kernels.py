@@ -335,11 +335,14 @@ def _deep_copy(value):
     return value
 
 
+# The two checks below run on every GP fit for every leaf: they test Python floats rather than
+# tiny arrays (NumPy's reductions cost ~10 µs each; a fit of a 3-leaf kernel spent 0.2 ms here).
+
 def _positive(value, name: str, kernel: str) -> List[float]:
-    arr = np.atleast_1d(np.asarray(value, dtype=float)).ravel()
-    if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+    vals = np.asarray(value, dtype=float).ravel().tolist()
+    if not vals or not all(math.isfinite(v) and v > 0 for v in vals):
         raise ValueError(f"{kernel}: {name} must be positive and finite, got {value!r}")
-    return arr.tolist()
+    return vals
 
 
 def _log_bounds(hp: Hyperparameter, n: int, kernel: str) -> List[Tuple[float, float]]:
@@ -348,12 +351,13 @@ def _log_bounds(hp: Hyperparameter, n: int, kernel: str) -> List[Tuple[float, fl
     b = np.asarray(hp.bounds, dtype=float)
     if b.shape[0] == 1 and n > 1:
         b = np.repeat(b, n, 0)
-    if np.any(b[:, 0] > b[:, 1]):
+    rows = b.tolist()
+    if any(lo > hi for lo, hi in rows):
         raise ValueError(f"{kernel}: {hp.name}_bounds {hp.bounds.tolist()} has lower > upper; "
                          "give (low, high) with low <= high")
-    if np.any(b <= 0):
+    if any(lo <= 0 or hi <= 0 for lo, hi in rows):
         raise ValueError(f"{kernel}: {hp.name}_bounds must be positive, got {hp.bounds.tolist()}")
-    return [tuple(np.log(row)) for row in b]
+    return [tuple(row) for row in np.log(b).tolist()]  # np.log: the values of kernel.bounds
 
 
 class _Leaf(Kernel):
