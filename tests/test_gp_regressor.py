@@ -326,7 +326,17 @@ def test_bad_input(call, exc, match):
 def test_failed_fit_keeps_previous_model():
     X, y, Xs = problem(11)
     gp = GaussianProcessRegressor(ak.RBF(1.0), optimizer=None).fit(X, y)
-    before = gp.predict(Xs)
+    before = gp.predict(Xs, return_std=True)
     with pytest.raises(ValueError):
         gp.fit(X, np.full_like(y, np.nan))
-    np.testing.assert_array_equal(gp.predict(Xs), before)
+    np.testing.assert_array_equal(gp.predict(Xs), before[0])
+    # a failure after the inputs were taken (duplicate points, no noise, no jitter allowed):
+    # the previous training set, factor and kernel stay together
+    from activesci.exceptions import NotPositiveDefiniteError
+    gp.set_params(alpha=0.0, max_jitter=0.0)
+    with pytest.raises(NotPositiveDefiniteError):
+        gp.fit(np.vstack([X[:5], X[:5]]), np.r_[y[:5], y[:5]])
+    gp.set_params(alpha=1e-10, max_jitter=1e-4)
+    assert gp.X_train_.shape == X.shape
+    for a, b in zip(gp.predict(Xs, return_std=True), before):
+        np.testing.assert_array_equal(a, b)

@@ -173,7 +173,19 @@ class GaussianProcessRegressor(BaseEstimator):
         Returns
         -------
         self : GaussianProcessRegressor
+
+        A fit that raises (bad input, a kernel matrix that no jitter makes positive definite,
+        an interrupted optimization) leaves the previously fitted model as it was.
         """
+        saved = dict(self.__dict__)
+        try:
+            return self._fit(X, y)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def _fit(self, X, y) -> "GaussianProcessRegressor":
         self._check_params()
         X, y = check_X_y(X, y, multi_output=True)
         n = X.shape[0]
