@@ -52,9 +52,10 @@ static int build_K(const as_kernel *k, const double *X, size_t n, const double *
     return AS_OK;
 }
 
-/* Cholesky in place (row-major lower = column-major upper).  Returns dpotrf's info: the
- * recursive factorization of linalg.c, 1.6-1.7x faster than OpenBLAS's dpotrf from n = 50 to
- * 1600 (the same backward-stable algorithm; its triangular solves avoid OpenBLAS's dtrsm). */
+/* Cholesky in place (row-major lower = column-major upper).  Returns 0 or the failing minor,
+ * as dpotrf's info: the recursive factorization of linalg.c, 1.6-1.7x faster than OpenBLAS's
+ * dpotrf from n = 50 to 1600 (the same backward-stable algorithm; its triangular solves avoid
+ * OpenBLAS's dtrsm). */
 static as_blas_int cholesky_inplace(double *buf, size_t n)
 {
     return (as_blas_int)as_chol_upper(buf, n, n);
@@ -115,12 +116,8 @@ int as_gp_fit(const as_kernel *k, const double *X, size_t n, const double *y, si
             for (size_t i = 0; i < n; ++i) scale += L[i * n + i];
             scale = scale > 0.0 ? scale / (double)n : 1.0;
         }
-        as_blas_int info = cholesky_inplace(L, n);
+        as_blas_int info = cholesky_inplace(L, n); /* 0, or the failing minor (> 0) */
         if (info == 0) break;
-        if (info < 0) {
-            st = as_error_set(err, AS_EINVAL, "dpotrf rejected argument %d", -(int)info);
-            break;
-        }
         double next = jit == 0.0 ? 1e-10 * scale : jit * 10.0;
         if (!(next <= max_jitter_rel * scale) || !isfinite(next)) {
             st = as_error_set(err, AS_ELINALG,

@@ -17,7 +17,8 @@
 /* Cholesky factorization K = UᵀU in place, as dpotrf("U"): the upper triangle of A (column-
  * major, leading dimension lda) is replaced by U; the strictly lower triangle is not
  * referenced.  Returns 0, or j > 0 if the leading minor of order j is not positive definite
- * (A is then partly overwritten, as by dpotrf). */
+ * or its pivot is NaN (A is then partly overwritten, as by dpotrf; OpenBLAS's dpotrf returns
+ * 0 and a NaN factor for a NaN). */
 int as_chol_upper(double *A, size_t n, size_t lda);
 
 /* Given the upper Cholesky factor U of K = UᵀU in the upper triangle of A (column-major,
