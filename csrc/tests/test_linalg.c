@@ -73,8 +73,8 @@ static double residual(const double *K, const double *A, size_t n, size_t lda)
 }
 
 /* K: a random SPD matrix (ill = 0) or a Matern-5/2 kernel matrix of clustered 1-D points with a
- * 1e-10 nugget, condition ~1e10 (ill = 1), upper triangle, leading dimension lda; the strictly
- * lower triangle holds a sentinel that must survive */
+ * 1e-10 nugget, condition 1e9-1e12 for n = 17-301 (ill = 1), upper triangle, leading dimension
+ * lda; the strictly lower triangle holds a sentinel that must survive */
 static double *test_matrix(size_t n, size_t lda, int ill)
 {
     as_rng r;
