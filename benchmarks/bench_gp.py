@@ -11,10 +11,12 @@ Cases (issue "Foundation", section 6):
   points).
 * ``memory``: peak resident memory added by a hyperparameter fit at n = 3000 (measured in a
   fresh subprocess); target below 6 n^2 doubles.
+* ``cholesky``: the GP's recursive Cholesky factorization against LAPACK's dpotrf
+  (scipy.linalg.cholesky) at n = 50 ... 1600, with both GFlop/s (n^3/3 flops).
 
 Prints one JSON line per case. Usage::
 
-    python benchmarks/bench_gp.py [--repeats 5] [--cases bo,large,memory] [--quick]
+    python benchmarks/bench_gp.py [--repeats 5] [--cases bo,large,memory,cholesky] [--quick]
 """
 from __future__ import annotations
 
@@ -208,10 +210,53 @@ def case_memory(n=3000):
     }
 
 
+def case_cholesky(n, repeats):
+    """The GP's Cholesky factorization (csrc/linalg.c, through _core.cholesky) against
+    scipy.linalg.cholesky (LAPACK dpotrf of SciPy's OpenBLAS) on the same Matern matrix, run
+    alternately; both copy the input, and SciPy gets the threads activesci takes (one below
+    n = 256, every core above), so that the algorithms are compared."""
+    import scipy.linalg as sla
+    from threadpoolctl import threadpool_limits
+
+    from activesci import _core
+
+    threads = 1 if n < 256 else (os.cpu_count() or 1)
+
+    x = np.random.default_rng(n).uniform(0, 1, (n, 5))
+    d = np.sqrt(5.0) * np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(-1)) / 0.5
+    A = (1 + d + d * d / 3) * np.exp(-d) + 1e-2 * np.eye(n)
+    ours = lambda: _core.cholesky(A)  # noqa: E731
+    ref = lambda: sla.cholesky(A, lower=True, check_finite=False)  # noqa: E731
+    inner = max(1, int(4e7 / n ** 3))  # calls per timed block: >= ~10 ms even at n = 50
+
+    def block(fn):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            out = fn()
+        return (time.perf_counter() - t0) / inner, out
+
+    reps = max(repeats, 7)
+    quiesce()
+    ta, tb = [], []
+    # the limit is set once (entering it costs ~1 ms); activesci sets its own threads per call
+    with threadpool_limits(limits=threads, user_api="blas"):
+        (t_ours, L1), (t_ref, L2) = block(ours), block(ref)  # warm both
+        for _ in range(reps):  # alternate, as the BO cases
+            ta.append(block(ours)[0])
+            tb.append(block(ref)[0])
+    t_ours, t_ref = float(np.median(ta)), float(np.median(tb))
+    flops = n ** 3 / 3
+    return {"case": "cholesky", "n": n, "threads": threads, "calls": reps * inner,
+            "activesci_s": t_ours,
+            "scipy_dpotrf_s": t_ref, "speedup": t_ref / t_ours,
+            "activesci_gflops": flops / t_ours / 1e9, "scipy_gflops": flops / t_ref / 1e9,
+            "max_abs_diff": float(np.abs(L1 - L2).max())}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--cases", default="bo,large,memory")
+    ap.add_argument("--cases", default="bo,large,memory,cholesky")
     ap.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
     args = ap.parse_args(argv)
     cases = args.cases.split(",")
@@ -224,6 +269,9 @@ def main(argv=None):
         print(json.dumps(case_large(args.repeats, **kw)), flush=True)
     if "memory" in cases:
         print(json.dumps(case_memory(300 if args.quick else 3000)), flush=True)
+    if "cholesky" in cases:
+        for n in ((50, 200) if args.quick else (50, 100, 200, 400, 800, 1600)):
+            print(json.dumps(case_cholesky(n, args.repeats)), flush=True)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ def _gp_cases():
         ("gp_predict", (spec, X, L, alpha, mean, std, Xs, True, True)),
         ("gp_predict_grad", (spec, X, L, alpha, mean, std, Xs)),
         ("gp_cho_solve", (L, y)),
+        ("cholesky", (L @ L.T,)),
         ("rng_draw", (1, 2, 100, 1)),
     ]
     bad = [
@@ -43,6 +44,8 @@ def _gp_cases():
         ("gp_lml", (spec, X, y, noise, (True,), True)),
         ("gp_predict", (spec, X, L[:3], alpha, mean, std, Xs, True, False)),
         ("gp_cho_solve", (L, y[:2])),
+        ("cholesky", (-np.eye(3),)),
+        ("cholesky", (np.ones((2, 3)),)),
         ("kernel_diag", ((1, 2), X)),
         ("rng_draw", (1, 2, -1, 0)),
     ]
