@@ -53,7 +53,7 @@ static int build_K(const as_kernel *k, const double *X, size_t n, const double *
 }
 
 /* Cholesky in place (row-major lower = column-major upper).  Returns 0 or the failing minor,
- * as dpotrf's info: the recursive factorization of linalg.c, 1.6-1.7x faster than OpenBLAS's
+ * as dpotrf's info: the recursive factorization of linalg.c, 1.3-1.5x faster than OpenBLAS's
  * dpotrf from n = 50 to 1600 (the same backward-stable algorithm; its triangular solves avoid
  * OpenBLAS's dtrsm). */
 static as_blas_int cholesky_inplace(double *buf, size_t n)

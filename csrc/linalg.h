@@ -1,8 +1,8 @@
 /* linalg.h -- dense linear algebra beyond single LAPACK calls.
  *
  * as_chol_upper replaces LAPACK's dpotrf: OpenBLAS's runs its triangular solves in a dtrsm
- * ~4x slower than its dgemm below n ~ 100; the recursive form is 1.6-1.7x faster from n = 50 to
- * 1600 (1 and 2 threads).
+ * ~4x slower than its dgemm below n ~ 100; the recursive form is 1.3-1.5x faster from n = 50 to
+ * 1600 (OpenBLAS 0.3.34, alternating runs).
  * as_chol_inverse replaces LAPACK's dpotri for the sizes a GP hyperparameter fit sees
  * (n = 50..1000): OpenBLAS's dtrtri runs at ~10 GFlop/s there, a recursive blocked formulation
  * built on dtrmm/dsyrk runs several times faster (measured in benchmarks/bench_gp.py).
